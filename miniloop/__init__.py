@@ -1,0 +1,41 @@
+"""miniloop: asyncio, rebuilt from scratch in plain Python.
+
+`import miniloop as asyncio` and a program written for asyncio runs on miniloop, with the
+same results, the same exceptions and the same order of events.
+
+Reading order (each module's docstring says what you learn there):
+
+    exceptions.py   CancelledError is a BaseException, and why
+    handles.py      a callback in a queue, and how cancelling it works
+    futures.py      a result that does not exist yet, and the await protocol
+    tasks.py        the task that drives a coroutine, one step at a time
+    loop.py         the event loop itself: ready queue, timer heap, selector
+    sleep.py        waiting for time without sleeping
+    gather.py       waiting for many things with done-callbacks
+    runners.py      run(): from a coroutine to a finished program
+    current.py      which loop is current in this thread
+    coroutines.py, reprs.py   small helpers
+"""
+
+from .coroutines import iscoroutine, iscoroutinefunction
+from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
+from .exceptions import CancelledError, InvalidStateError, TimeoutError
+from .futures import Future, isfuture
+from .gather import gather
+from .handles import Handle, TimerHandle
+from .loop import EventLoop
+from .runners import Runner, run
+from .sleep import sleep
+from .tasks import Task, all_tasks, create_task, current_task, ensure_future
+
+__all__ = (
+    # exceptions.py
+    "CancelledError", "InvalidStateError", "TimeoutError",
+    # handles.py, futures.py, tasks.py
+    "Handle", "TimerHandle", "Future", "isfuture",
+    "Task", "create_task", "current_task", "all_tasks", "ensure_future",
+    # loop.py, current.py
+    "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    # sleep.py, gather.py, runners.py, coroutines.py
+    "sleep", "gather", "Runner", "run", "iscoroutine", "iscoroutinefunction",
+)

@@ -1,0 +1,30 @@
+"""What counts as a coroutine: the test `create_task()` and `run()` apply to their argument.
+
+What you learn here: a coroutine *object* (what calling an `async def` function returns) is
+not a coroutine *function*, and only the object can be scheduled. `create_task(main)` without
+the parentheses is the classic mistake; it fails here with asyncio's TypeError.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import sys
+import types
+
+__all__ = ("iscoroutine", "iscoroutinefunction")
+
+# 3.11 still accepts plain generators (the remains of @asyncio.coroutine); 3.12 does not.
+_COROUTINE_TYPES: tuple[type, ...] = (types.CoroutineType, collections.abc.Coroutine)
+if sys.version_info < (3, 12):
+    _COROUTINE_TYPES += (types.GeneratorType,)
+
+
+def iscoroutine(obj: object) -> bool:
+    """True for a coroutine object (anything that implements the Coroutine ABC)."""
+    return isinstance(obj, _COROUTINE_TYPES)
+
+
+def iscoroutinefunction(func: object) -> bool:
+    """True for an `async def` function (or a callable marked as one, as unittest.mock does)."""
+    return inspect.iscoroutinefunction(func) or getattr(func, "_is_coroutine", None) is not None

@@ -1,0 +1,265 @@
+"""Task: the object that drives a coroutine, one step per turn of the loop.
+
+What you learn here: the other half of the protocol that futures.py starts. A task owns a
+coroutine and advances it with `coro.send(None)` (or `coro.throw(exc)`) in `_step`:
+
+* The coroutine runs until it reaches an `await` of a pending future. The future's
+  `__await__` yields the future itself, and the `yield` travels up through every `await` to
+  `_step`, where `send()` returns it. The task registers `_wakeup` as the future's
+  done-callback and returns to the loop: the coroutine is now suspended.
+* When the future is done, the loop runs `_wakeup`, which calls `_step` again: `send(None)`
+  resumes the coroutine right after its `yield`, and `await` evaluates to the result (or
+  `throw()` raises the future's exception at the `await`).
+* A bare `yield` (what `sleep(0)` does) yields None: "I have nothing to wait for, but let
+  everyone else run first". The task simply schedules its next step at the back of the queue.
+* When the coroutine returns, `send()` raises StopIteration carrying the return value, and
+  the task - itself a Future - becomes done with that result. Anyone awaiting the task is
+  woken through the usual done-callbacks.
+
+Discussion: cancellation. `task.cancel()` cannot stop a coroutine from the outside; it can
+only arrange for CancelledError to be raised at the `await` where the coroutine is
+suspended. If the task waits on a future, cancelling that future does it: the wake-up finds
+the future cancelled and throws CancelledError in. If the task is not waiting (it has not
+started, or it is already queued to run), `_must_cancel` is set and the next `_step` throws
+CancelledError instead of sending None. The coroutine may catch it and carry on; the task is
+only cancelled if the CancelledError escapes the coroutine. `cancelling()` counts requests
+so that structured code (timeout(), TaskGroup) can tell its own cancel from someone else's,
+and `uncancel()` takes one back.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import itertools
+import sys
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import current
+from .coroutines import iscoroutine
+from .exceptions import CancelledError, InvalidStateError
+from .futures import PENDING, Future, isfuture
+from .reprs import task_info
+
+if TYPE_CHECKING:
+    from .loop import EventLoop
+
+__all__ = ("Task", "create_task", "current_task", "all_tasks", "ensure_future")
+
+T = TypeVar("T")
+
+# Default task names are Task-1, Task-2, ... numbered across the whole process, as in asyncio.
+_task_numbers = itertools.count(1)
+
+
+class Task(Future[T]):
+    """A coroutine wrapped in a Future, scheduled to run on the loop."""
+
+    _log_destroy_pending = True  # complain in __del__ if the task is collected unfinished
+
+    def __init__(self, coro: Coroutine[Any, Any, T], *, loop: EventLoop | None = None,
+                 name: object = None, context: contextvars.Context | None = None) -> None:
+        super().__init__(loop=loop)
+        if not iscoroutine(coro):
+            self._log_destroy_pending = False  # there is nothing to complain about
+            raise TypeError(f"a coroutine was expected, got {coro!r}")
+        self._coro = coro
+        self._name = f"Task-{next(_task_numbers)}" if name is None else str(name)
+        self._context = contextvars.copy_context() if context is None else context
+        self._fut_waiter: Future[Any] | None = None  # the future we are suspended on
+        self._must_cancel = False          # throw CancelledError in at the next step
+        self._num_cancels_requested = 0    # what cancelling() reports
+        # The first step is scheduled, not run: create_task() returns before the coroutine
+        # has executed a single line.
+        self._loop.call_soon(self._step, context=self._context)
+        self._loop._tasks.add(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {' '.join(task_info(self))}>"
+
+    def __del__(self) -> None:
+        if self._state == PENDING and self._log_destroy_pending:
+            context: dict[str, Any] = {"task": self,
+                                       "message": "Task was destroyed but it is pending!"}
+            if self._source_traceback:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)
+        super().__del__()
+
+    def get_coro(self) -> Coroutine[Any, Any, T]:
+        return self._coro
+
+    def get_context(self) -> contextvars.Context:
+        return self._context
+
+    def get_name(self) -> str:
+        return self._name
+
+    def set_name(self, value: object) -> None:
+        self._name = str(value)
+
+    def set_result(self, result: Any) -> None:
+        raise RuntimeError("Task does not support set_result operation")
+
+    def set_exception(self, exception: Any) -> None:
+        raise RuntimeError("Task does not support set_exception operation")
+
+    # -- Cancellation (see the Discussion above) ---------------------------------------------
+
+    def cancel(self, msg: Any = None) -> bool:
+        """Request that CancelledError be raised in the coroutine. False if already done."""
+        self._log_traceback = False
+        if self.done():
+            return False
+        self._num_cancels_requested += 1
+        # Cancelling the future we wait on wakes us with CancelledError. We keep pointing at
+        # it: it may be a task that catches the cancellation, and then we cancel it again.
+        if self._fut_waiter is not None and self._fut_waiter.cancel(msg=msg):
+            return True
+        self._must_cancel = True
+        self._cancel_message = msg
+        return True
+
+    def cancelling(self) -> int:
+        """How many cancel() requests are outstanding (not taken back by uncancel())."""
+        return self._num_cancels_requested
+
+    def uncancel(self) -> int:
+        """Take back one cancel() request; return how many remain."""
+        if self._num_cancels_requested > 0:
+            self._num_cancels_requested -= 1
+            # 3.13: once no request remains, a cancel that is still pending is dropped too.
+            if self._num_cancels_requested == 0 and sys.version_info >= (3, 13):
+                self._must_cancel = False
+        return self._num_cancels_requested
+
+    # -- Driving the coroutine ----------------------------------------------------------------
+
+    def _step(self, exc: BaseException | None = None) -> None:
+        """Run the coroutine until it suspends or finishes. The heart of the task."""
+        if self._state != PENDING:
+            raise InvalidStateError(f"_step(): already done: {self!r}, {exc!r}")
+        if self._must_cancel:
+            if not isinstance(exc, CancelledError):
+                exc = self._make_cancelled_error()
+            self._must_cancel = False
+        self._fut_waiter = None
+
+        loop = self._loop
+        if loop._current_task is not None:
+            raise RuntimeError(f"Cannot enter into task {self!r} while another "
+                               f"task {loop._current_task!r} is being executed.")
+        loop._current_task = self  # what current_task() answers while the coroutine runs
+        try:
+            if exc is None:
+                yielded = self._coro.send(None)
+            else:
+                yielded = self._coro.throw(exc)
+        except StopIteration as stop:  # the coroutine returned
+            if self._must_cancel:  # ...but cancel() came after its last await
+                self._must_cancel = False
+                Future.cancel(self, msg=self._cancel_message)
+            else:
+                Future.set_result(self, stop.value)
+        except CancelledError as cancelled:  # the cancellation was not caught: we are cancelled
+            self._cancelled_exc = cancelled  # re-raised as is to whoever awaits us
+            Future.cancel(self)
+        except (KeyboardInterrupt, SystemExit) as fatal:
+            Future.set_exception(self, fatal)
+            raise  # these stop the loop itself, they are not just this task's business
+        except BaseException as error:
+            Future.set_exception(self, error)
+        else:
+            self._suspend_on(yielded)
+        finally:
+            loop._current_task = None
+
+    def _suspend_on(self, yielded: Any) -> None:
+        """The coroutine yielded `yielded` to us: decide when its next step runs."""
+        blocking = getattr(yielded, "_asyncio_future_blocking", None)
+        if blocking is not None:  # a future
+            if yielded.get_loop() is not self._loop:
+                self._schedule_error(RuntimeError(
+                    f"Task {self!r} got Future {yielded!r} attached to a different loop"))
+            elif not blocking:  # yielded by hand, not through its __await__
+                self._schedule_error(RuntimeError(
+                    f"yield was used instead of yield from in task {self!r} with {yielded!r}"))
+            elif yielded is self:
+                self._schedule_error(RuntimeError(f"Task cannot await on itself: {self!r}"))
+            else:  # the normal case: `await fut` on a pending future
+                yielded._asyncio_future_blocking = False
+                yielded.add_done_callback(self._wakeup, context=self._context)
+                self._fut_waiter = yielded
+                # cancel() arrived while we were running: pass it on to what we now wait for.
+                if self._must_cancel and yielded.cancel(msg=self._cancel_message):
+                    self._must_cancel = False
+        elif yielded is None:  # a bare yield, as in sleep(0): run again after the others
+            self._loop.call_soon(self._step, context=self._context)
+        elif inspect.isgenerator(yielded):
+            self._schedule_error(RuntimeError(
+                f"yield was used instead of yield from for generator in task {self!r} "
+                f"with {yielded!r}"))
+        else:
+            self._schedule_error(RuntimeError(f"Task got bad yield: {yielded!r}"))
+
+    def _schedule_error(self, exc: BaseException) -> None:
+        """Throw `exc` into the coroutine at its next step (misuse is reported where it is)."""
+        self._loop.call_soon(self._step, exc, context=self._context)
+
+    def _wakeup(self, future: Future[Any]) -> None:
+        """The future we waited on is done: resume the coroutine with its outcome."""
+        try:
+            future.result()
+        except BaseException as exc:  # its exception, or CancelledError, is raised at the await
+            self._step(exc)
+        else:
+            # No need to pass the result: Future.__await__ fetches it with self.result().
+            self._step()
+
+
+def create_task(coro: Coroutine[Any, Any, T], *, name: object = None,
+                context: contextvars.Context | None = None) -> Task[T]:
+    """Wrap `coro` in a Task on the running loop; its first step runs on the next turn."""
+    return current.get_running_loop().create_task(coro, name=name, context=context)
+
+
+def current_task(loop: EventLoop | None = None) -> Task[Any] | None:
+    """The task whose coroutine is running right now (None inside a plain callback)."""
+    if loop is None:
+        loop = current.get_running_loop()
+    return loop._current_task
+
+
+def all_tasks(loop: EventLoop | None = None) -> set[Task[Any]]:
+    """The loop's tasks that are not done yet."""
+    if loop is None:
+        loop = current.get_running_loop()
+    return {task for task in list(loop._tasks) if not task.done()}
+
+
+def ensure_future(obj: Any, *, loop: EventLoop | None = None) -> Future[Any]:
+    """A future as it is; a coroutine (or any awaitable) wrapped in a new Task."""
+    if isfuture(obj):
+        if loop is not None and loop is not obj.get_loop():
+            raise ValueError("The future belongs to a different loop than "
+                             "the one specified as the loop argument")
+        return obj
+    owned = iscoroutine(obj)  # a coroutine we fail to schedule is closed, not leaked
+    if not owned:
+        if not inspect.isawaitable(obj):
+            raise TypeError("An asyncio.Future, a coroutine or an awaitable is required")
+        obj = _await_it(obj)
+    if loop is None:
+        loop = current.get_event_loop()
+    try:
+        return loop.create_task(obj)
+    except RuntimeError:
+        if owned:
+            obj.close()
+        raise
+
+
+async def _await_it(awaitable: Any) -> Any:
+    """Turn any awaitable (an object with __await__) into a coroutine a Task can drive."""
+    return await awaitable
