@@ -106,7 +106,7 @@ class Future(Generic[T]):
         if self._state == CANCELLED:
             raise self._make_cancelled_error()
         if self._state != FINISHED:
-            raise InvalidStateError("Result is not ready.")
+            raise InvalidStateError("Result is not set.")
         self._log_traceback = False
         if self._exception is not None:
             raise self._exception.with_traceback(self._exception_tb)
@@ -136,16 +136,19 @@ class Future(Generic[T]):
 
     # -- Completing it: each of these may happen once ----------------------------------------
 
+    # The messages are those of the C Future that asyncio uses by default (its pure-Python
+    # fallback words them differently).
+
     def set_result(self, result: T) -> None:
         if self._state != PENDING:
-            raise InvalidStateError(f"{self._state}: {self!r}")
+            raise InvalidStateError("invalid state")
         self._result = result
         self._state = FINISHED
         self._schedule_callbacks()
 
     def set_exception(self, exception: BaseException | type[BaseException]) -> None:
         if self._state != PENDING:
-            raise InvalidStateError(f"{self._state}: {self!r}")
+            raise InvalidStateError("invalid state")
         if isinstance(exception, type):
             exception = exception()
         if isinstance(exception, StopIteration):

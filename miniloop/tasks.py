@@ -90,8 +90,10 @@ class Task(Future[T]):
     def get_coro(self) -> Coroutine[Any, Any, T]:
         return self._coro
 
-    def get_context(self) -> contextvars.Context:
-        return self._context
+    if sys.version_info >= (3, 12):  # Task.get_context() is new in 3.12
+
+        def get_context(self) -> contextvars.Context:
+            return self._context
 
     def get_name(self) -> str:
         return self._name
