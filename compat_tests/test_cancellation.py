@@ -275,3 +275,29 @@ async def test_uncancel_before_the_task_runs_again(aio, log):
         log.outcome("task", task)
     else:
         log.outcome("task", task)
+
+
+@scenario(
+    "future done: True",
+    "cancel() True",
+    "waiter got CancelledError, although the future has result 'value'",
+)
+async def test_cancel_after_the_awaited_future_completed_but_before_the_wakeup(aio, log):
+    """The wake-up is already queued, yet cancel() still wins: the task is resumed with
+    CancelledError instead of the result (it had not seen the result yet)."""
+    loop = aio.get_running_loop()
+    fut = loop.create_future()
+
+    async def waiter():
+        try:
+            await fut
+        except aio.CancelledError:
+            log(f"waiter got CancelledError, although the future has result {fut.result()!r}")
+            raise
+
+    task = aio.create_task(waiter())
+    await aio.sleep(0)
+    fut.set_result("value")  # schedules the waiter's wake-up...
+    log("future done:", fut.done())
+    log("cancel()", task.cancel())  # ...but the request lands first
+    await aio.gather(task, return_exceptions=True)

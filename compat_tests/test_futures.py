@@ -197,3 +197,20 @@ async def test_future_repr_and_identity(aio, log):
     futs[2].exception()
     log("get_loop is the loop:", futs[0].get_loop() is loop)
     log("isfuture:", aio.isfuture(futs[0]), aio.isfuture(object()))
+
+
+@scenario(
+    "waiter 1 woke with 'go'",
+    "waiter 2 woke with 'go'",
+    "waiter 3 woke with 'go'",
+)
+async def test_waiters_on_one_future_wake_in_the_order_they_started_waiting(aio, log):
+    fut = aio.get_running_loop().create_future()
+
+    async def waiter(n):
+        log(f"waiter {n} woke with {await fut!r}")
+
+    tasks = [aio.create_task(waiter(n)) for n in (1, 2, 3)]
+    await aio.sleep(0)
+    fut.set_result("go")
+    await aio.gather(*tasks)
