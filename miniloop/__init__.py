@@ -13,6 +13,9 @@ Reading order (each module's docstring says what you learn there):
     sleep.py        waiting for time without sleeping
     gather.py       waiting for many things with done-callbacks
     runners.py      run(): from a coroutine to a finished program
+    threads.py      futures that cross threads: wrap_future, to_thread
+    executors.py    run_in_executor: blocking work in a thread pool
+    asyncgens.py    async generators' finally blocks, run before the loop closes
     current.py      which loop is current in this thread
     coroutines.py, reprs.py   small helpers
 """
@@ -27,6 +30,7 @@ from .loop import EventLoop
 from .runners import Runner, run
 from .sleep import sleep
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
+from .threads import run_coroutine_threadsafe, to_thread, wrap_future
 
 __all__ = (
     # exceptions.py
@@ -38,4 +42,6 @@ __all__ = (
     "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
     # sleep.py, gather.py, runners.py, coroutines.py
     "sleep", "gather", "Runner", "run", "iscoroutine", "iscoroutinefunction",
+    # threads.py
+    "wrap_future", "run_coroutine_threadsafe", "to_thread",
 )

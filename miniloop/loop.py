@@ -44,7 +44,9 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import current
+from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
+from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .tasks import Task, ensure_future
@@ -74,7 +76,7 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop:
+class EventLoop(ExecutorMixin, AsyncGenMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
@@ -112,7 +114,11 @@ class EventLoop:
             raise RuntimeError("This event loop is already running")
         if current._get_running_loop() is not None:
             raise RuntimeError("Cannot run the event loop while another loop is running")
+        old_agen_hooks = sys.get_asyncgen_hooks()
         self._thread_id = threading.get_ident()
+        # Async generators started from now on report to this loop (see asyncgens.py).
+        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
+                               finalizer=self._asyncgen_finalizer_hook)
         current._set_running_loop(self)
         try:
             # ---- This while loop right here is the event loop. ----
@@ -124,6 +130,7 @@ class EventLoop:
             self._stopping = False
             self._thread_id = None
             current._set_running_loop(None)
+            sys.set_asyncgen_hooks(*old_agen_hooks)
 
     def run_until_complete(self, future: Future[T] | Coroutine[Any, Any, T]) -> T:
         """Run until `future` (a coroutine is wrapped in a task) is done; return its result."""
@@ -173,6 +180,7 @@ class EventLoop:
         self._self_reader.close()
         self._self_writer.close()
         self._selector.close()
+        self._shutdown_default_executor_nowait()  # without waiting, as asyncio does
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         if not self._closed:

@@ -5,7 +5,9 @@ What you learn here: what `asyncio.run(main())` does around your coroutine.
 1. Create a loop and make it this thread's current loop.
 2. Wrap `main()` in a task and run the loop until that task is done.
 3. Clean up: cancel every task still pending and wait for them to finish, so their
-   `finally:` blocks run; then close the loop and forget it.
+   `finally:` blocks run; close the async generators that were never exhausted (their
+   `finally:` blocks run too); wait for the default executor's threads; then close the
+   loop and forget it.
 
 `Runner` is the same thing in pieces, for running several coroutines on one loop (it is what
 `unittest.IsolatedAsyncioTestCase` uses). Ctrl-C while it runs cancels the main task, and
@@ -18,6 +20,7 @@ import contextvars
 import enum
 import functools
 import signal
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from types import FrameType
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 from . import current
 from .coroutines import iscoroutine
 from .exceptions import CancelledError
+from .executors import THREAD_JOIN_TIMEOUT
 from .gather import gather
 from .loop import EventLoop
 from .tasks import Task, all_tasks
@@ -103,13 +107,21 @@ class Runner:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def close(self) -> None:
-        """Cancel leftover tasks and wait for them, then close the loop."""
+        """Cancel leftover tasks and wait for them, finalize async generators, shut down
+        the default executor, then close the loop."""
         if self._state is not _State.INITIALIZED:
             return
         loop = self._loop
         assert loop is not None
         try:
+            # asyncio's order: leftover tasks first (their finally blocks may still use
+            # async generators and the executor), then async generators, then the executor.
             _cancel_all_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            if sys.version_info >= (3, 12):
+                loop.run_until_complete(loop.shutdown_default_executor(THREAD_JOIN_TIMEOUT))
+            else:
+                loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             if self._set_event_loop:
                 current.set_event_loop(None)
