@@ -17,24 +17,34 @@ Reading order (each module's docstring says what you learn there):
     executors.py    run_in_executor: blocking work in a thread pool
     asyncgens.py    async generators' finally blocks, run before the loop closes
     current.py      which loop is current in this thread
-    coroutines.py, reprs.py   small helpers
+    locks.py        Lock, Event, Condition: tasks waiting for each other
+    semaphores.py   Semaphore, BoundedSemaphore: at most N at once, and fairness
+    barriers.py     Barrier: N tasks meet, then go on together
+    queues.py       Queue, PriorityQueue, LifoQueue: producers and consumers
+    coroutines.py, reprs.py, loopbound.py   small helpers
 """
 
+import sys
+
+from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
 from .exceptions import CancelledError, InvalidStateError, TimeoutError
 from .futures import Future, isfuture
 from .gather import gather
 from .handles import Handle, TimerHandle
+from .locks import Condition, Event, Lock
 from .loop import EventLoop
+from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
 from .runners import Runner, run
+from .semaphores import BoundedSemaphore, Semaphore
 from .sleep import sleep
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
 from .threads import run_coroutine_threadsafe, to_thread, wrap_future
 
-__all__ = (
+__all__: tuple[str, ...] = (
     # exceptions.py
-    "CancelledError", "InvalidStateError", "TimeoutError",
+    "CancelledError", "InvalidStateError", "TimeoutError", "BrokenBarrierError",
     # handles.py, futures.py, tasks.py
     "Handle", "TimerHandle", "Future", "isfuture",
     "Task", "create_task", "current_task", "all_tasks", "ensure_future",
@@ -42,6 +52,14 @@ __all__ = (
     "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
     # sleep.py, gather.py, runners.py, coroutines.py
     "sleep", "gather", "Runner", "run", "iscoroutine", "iscoroutinefunction",
+    # locks.py, semaphores.py, barriers.py, queues.py
+    "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier",
+    "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     # threads.py
     "wrap_future", "run_coroutine_threadsafe", "to_thread",
 )
+
+if sys.version_info >= (3, 13):  # asyncio.QueueShutDown exists from 3.13 on
+    from .queues import QueueShutDown
+
+    __all__ += ("QueueShutDown",)
