@@ -49,6 +49,7 @@ from .coroutines import iscoroutine, iscoroutinefunction
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
+from .signals import SignalMixin
 from .tasks import Task, ensure_future
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(ExecutorMixin, AsyncGenMixin):
+class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
@@ -181,6 +182,7 @@ class EventLoop(ExecutorMixin, AsyncGenMixin):
         self._self_writer.close()
         self._selector.close()
         self._shutdown_default_executor_nowait()  # without waiting, as asyncio does
+        self._remove_all_signal_handlers()
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         if not self._closed:
@@ -248,11 +250,16 @@ class EventLoop(ExecutorMixin, AsyncGenMixin):
             pass
 
     def _read_from_self(self) -> None:
-        try:
-            while self._self_reader.recv(4096):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
+        while True:
+            try:
+                data = self._self_reader.recv(4096)
+            except InterruptedError:
+                continue
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            self._process_self_data(data)  # signal numbers, if any (see signals.py)
 
     def _timer_handle_cancelled(self, handle: TimerHandle) -> None:
         """A timer in our heap was cancelled: count it, so the heap can be cleaned up."""
