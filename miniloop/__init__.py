@@ -12,6 +12,10 @@ Reading order (each module's docstring says what you learn there):
     loop.py         the event loop itself: ready queue, timer heap, selector
     sleep.py        waiting for time without sleeping
     gather.py       waiting for many things with done-callbacks
+    wait.py         wait(), as_completed(): one waiter future for many awaitables
+    shield.py       shield(): keeping a task out of its awaiter's cancellation
+    timeouts.py     timeout(), wait_for(): a deadline is a cancel() on a timer
+    taskgroups.py   TaskGroup: no task outlives the block that started it
     runners.py      run(): from a coroutine to a finished program
     threads.py      futures that cross threads: wrap_future, to_thread
     executors.py    run_in_executor: blocking work in a thread pool
@@ -38,9 +42,13 @@ from .loop import EventLoop
 from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
 from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
+from .shield import shield
 from .sleep import sleep
+from .taskgroups import TaskGroup
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
 from .threads import run_coroutine_threadsafe, to_thread, wrap_future
+from .timeouts import Timeout, timeout, timeout_at, wait_for
+from .wait import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 
 __all__: tuple[str, ...] = (
     # exceptions.py
@@ -52,6 +60,9 @@ __all__: tuple[str, ...] = (
     "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
     # sleep.py, gather.py, runners.py, coroutines.py
     "sleep", "gather", "Runner", "run", "iscoroutine", "iscoroutinefunction",
+    # wait.py, shield.py, timeouts.py, taskgroups.py
+    "wait", "as_completed", "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED",
+    "shield", "Timeout", "timeout", "timeout_at", "wait_for", "TaskGroup",
     # locks.py, semaphores.py, barriers.py, queues.py
     "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier",
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",

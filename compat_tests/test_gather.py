@@ -1,0 +1,253 @@
+"""gather(): results in argument order, the first error, and cancellation in both directions."""
+
+import gc
+
+from compat_tests.harness import scenario
+
+
+@scenario(
+    "fast done",
+    "medium done",
+    "slow done",
+    "results ['slow', 'fast', 'medium']",
+)
+async def test_gather_returns_results_in_argument_order(aio, log):
+    """The children finish fast, medium, slow; the list follows the arguments instead."""
+    async def job(name, delay):
+        await aio.sleep(delay)
+        log(name, "done")
+        return name
+
+    results = await aio.gather(job("slow", 0.06), job("fast", 0.0), job("medium", 0.02))
+    log("results", results)
+
+
+@scenario(
+    "gather raised ValueError: bad",
+    "sibling still pending: True",
+    "sibling finished anyway: 'ok'",
+)
+async def test_gather_first_exception_propagates_while_siblings_keep_running(aio, log):
+    async def bad():
+        await aio.sleep(0)
+        raise ValueError("bad")
+
+    async def slow():
+        await aio.sleep(0.05)
+        return "ok"
+
+    sibling = aio.create_task(slow())
+    try:
+        await aio.gather(bad(), sibling)
+    except ValueError as exc:
+        log.error("gather raised", exc)
+    log("sibling still pending:", not sibling.done())  # not cancelled by gather
+    log("sibling finished anyway:", repr(await sibling))
+
+
+@scenario(
+    "results [1, \"ValueError('two')\", 3]",
+)
+async def test_gather_return_exceptions_puts_errors_in_the_list(aio, log):
+    async def job(n):
+        await aio.sleep(0)
+        if n == 2:
+            raise ValueError("two")
+        return n
+
+    results = await aio.gather(job(1), job(2), job(3), return_exceptions=True)
+    log("results", [r if isinstance(r, int) else repr(r) for r in results])
+
+
+@scenario(
+    "cancel() returned True",
+    "outer done right after cancel(): False",
+    "child a got CancelledError: stop",
+    "child b got CancelledError: stop",
+    "awaiting outer raised CancelledError: stop",
+    "outer cancelled False",
+)
+async def test_cancelling_gather_cancels_every_child(aio, log):
+    """Like Task.cancel(), cancelling the outer future only *requests* it: the children are
+    cancelled, and the outer future is done once they have all reacted. Surprise: it ends
+    holding a CancelledError as its *exception*, so cancelled() says False."""
+    async def child(name):
+        try:
+            await aio.sleep(1)
+        except aio.CancelledError as exc:
+            log(f"child {name} got CancelledError:", exc)
+            raise
+
+    outer = aio.gather(child("a"), child("b"))
+    await aio.sleep(0)  # let the children start
+    log("cancel() returned", outer.cancel(msg="stop"))
+    log("outer done right after cancel():", outer.done())
+    try:
+        await outer
+    except aio.CancelledError as exc:
+        log("awaiting outer raised CancelledError:", exc)
+    log("outer cancelled", outer.cancelled())
+
+
+@scenario(
+    "child got CancelledError",
+    "main got CancelledError",
+    "main cancelled True",
+)
+async def test_cancelling_the_task_that_awaits_gather_cancels_the_children(aio, log):
+    async def child():
+        try:
+            await aio.sleep(1)
+        except aio.CancelledError:
+            log("child got CancelledError")
+            raise
+
+    async def main():
+        try:
+            await aio.gather(child())
+        except aio.CancelledError:
+            log("main got CancelledError")
+            raise
+
+    task = aio.create_task(main())
+    await aio.sleep(0.01)
+    task.cancel()
+    await aio.gather(task, return_exceptions=True)
+    log("main cancelled", task.cancelled())
+
+
+@scenario(
+    "gather raised CancelledError: by hand",
+    "outer cancelled: False",
+    "sibling result 'ok'",
+)
+async def test_child_cancelled_on_its_own_makes_gather_raise_cancelled_error(aio, log):
+    """The outer future is *not* cancelled, it fails with CancelledError; siblings go on."""
+    async def sibling():
+        await aio.sleep(0.02)
+        return "ok"
+
+    victim = aio.create_task(aio.sleep(1))
+    other = aio.create_task(sibling())
+    outer = aio.gather(victim, other)
+    await aio.sleep(0)
+    victim.cancel("by hand")
+    try:
+        await outer
+    except aio.CancelledError as exc:
+        log("gather raised CancelledError:", exc)
+    log("outer cancelled:", outer.cancelled())
+    log("sibling result", repr(await other))
+
+
+@scenario(
+    "results ['ok', \"CancelledError('')\"]",
+)
+async def test_child_cancelled_with_return_exceptions_is_returned_as_an_error(aio, log):
+    """The message is lost: a task that is cancelled through its coroutine keeps no
+    cancel message of its own, and gather builds a fresh CancelledError from it."""
+    victim = aio.create_task(aio.sleep(1))
+
+    async def other():
+        await aio.sleep(0)
+        victim.cancel("by hand")
+        return "ok"
+
+    results = await aio.gather(other(), victim, return_exceptions=True)
+    log("results", [r if isinstance(r, str) else repr(r) for r in results])
+
+
+@scenario(
+    "done before any await: True",
+    "result []",
+)
+async def test_gather_with_no_arguments_is_an_empty_list_at_once(aio, log):
+    outer = aio.gather()
+    log("done before any await:", outer.done())
+    log("result", await outer)
+
+
+@scenario(
+    "runs: 1",
+    "results ['x', 'x', 'y']",
+)
+async def test_gather_of_the_same_awaitable_twice_runs_it_once(aio, log):
+    runs = 0
+
+    async def job():
+        nonlocal runs
+        runs += 1
+        await aio.sleep(0)
+        return "x"
+
+    coro = job()
+    other = aio.create_task(aio.sleep(0, "y"))
+    results = await aio.gather(coro, coro, other)
+    log("runs:", runs)
+    log("results", results)
+
+
+@scenario(
+    "done before any await: False",
+    "result [1, 2]",
+    changed={(3, 12): [
+        "done before any await: True",
+        "result [1, 2]",
+    ]},
+)
+async def test_gather_of_finished_futures(aio, log):
+    """3.12 counts children that are already done on the spot, so the outer future is done
+    when gather() returns; 3.11 counts them through call_soon, one turn later."""
+    loop = aio.get_running_loop()
+    a, b = loop.create_future(), loop.create_future()
+    a.set_result(1)
+    b.set_result(2)
+    outer = aio.gather(a, b)
+    log("done before any await:", outer.done())
+    log("result", await outer)
+
+
+@scenario(
+    "gather raised KeyError: 'first'",
+    "cancel() after the error: False",
+    "sibling result 'survived'",
+)
+async def test_cancel_after_gather_failed_does_not_reach_the_children(aio, log):
+    async def fail():
+        raise KeyError("first")
+
+    async def slow():
+        await aio.sleep(0.02)
+        return "survived"
+
+    sibling = aio.create_task(slow())
+    outer = aio.gather(fail(), sibling)
+    try:
+        await outer
+    except KeyError as exc:
+        log.error("gather raised", exc)
+    log("cancel() after the error:", outer.cancel())  # outer is done: nothing to cancel
+    log("sibling result", repr(await sibling))
+
+
+@scenario(
+    "gather raised ValueError: first",
+    "later error retrieved, not logged: True",
+)
+async def test_later_errors_of_gather_children_are_not_logged(aio, log):
+    """Only the first error is raised; gather marks later ones as retrieved, so the loop does
+    not report 'exception was never retrieved' for them."""
+    reported = []
+    aio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx))
+
+    async def fail(message, delay):
+        await aio.sleep(delay)
+        raise ValueError(message)
+
+    try:
+        await aio.gather(fail("first", 0), fail("second", 0.01))
+    except ValueError as exc:
+        log.error("gather raised", exc)
+    await aio.sleep(0.03)
+    gc.collect()  # the finished children are garbage now: unretrieved errors would be logged
+    log("later error retrieved, not logged:", reported == [])
