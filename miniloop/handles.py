@@ -17,9 +17,11 @@ so a context variable set by the code that called `call_soon` is visible to the 
 from __future__ import annotations
 
 import contextvars
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .debug import DEBUG_STACK_DEPTH, extract_stack
 from .reprs import format_callback
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class Handle:
     """A callback and its arguments, scheduled to run once on a loop."""
 
     __slots__ = ("_callback", "_args", "_loop", "_context", "_cancelled", "_repr",
-                 "__weakref__")
+                 "_source_traceback", "__weakref__")
 
     def __init__(self, callback: Callable[..., object], args: tuple[Any, ...],
                  loop: EventLoop, context: contextvars.Context | None = None) -> None:
@@ -40,6 +42,10 @@ class Handle:
         self._context = context if context is not None else contextvars.copy_context()
         self._cancelled = False              # set by cancel(); the loop skips us then
         self._repr: str | None = None        # frozen description, kept after cancel()
+        # Debug mode: where we were created, for error reports (the loop method that made
+        # us trims its own frame, so the stack ends at the line that called it).
+        self._source_traceback = (extract_stack(sys._getframe(1), DEBUG_STACK_DEPTH)
+                                  if loop.get_debug() else None)
 
     def cancel(self) -> None:
         """Ask the loop not to run the callback. Calling it again, or after the run, is harmless."""
@@ -70,11 +76,14 @@ class Handle:
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
-            self._loop.call_exception_handler({
+            context = {
                 "message": f"Exception in callback {self._describe()}",
                 "exception": exc,
                 "handle": self,
-            })
+            }
+            if self._source_traceback:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)
 
     def _describe(self) -> str:
         return format_callback(self._callback, self._args or (), debug=self._loop.get_debug())
@@ -85,6 +94,9 @@ class Handle:
             info.append("cancelled")
         if self._callback is not None:
             info.append(self._describe())
+        if self._source_traceback:
+            frame = self._source_traceback[-1]
+            info.append(f"created at {frame[0]}:{frame[1]}")
         return info
 
     def __repr__(self) -> str:
@@ -107,6 +119,8 @@ class TimerHandle(Handle):
     def __init__(self, when: float, callback: Callable[..., object], args: tuple[Any, ...],
                  loop: EventLoop, context: contextvars.Context | None = None) -> None:
         super().__init__(callback, args, loop, context)
+        if self._source_traceback:  # our own __init__ is not where the timer came from
+            del self._source_traceback[-1]
         self._when = when
         self._scheduled = False  # True while the handle sits in the loop's timer heap
 

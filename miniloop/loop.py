@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import current
 from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
+from .debug import DebugMixin
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
@@ -77,7 +78,7 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
+class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
@@ -85,6 +86,7 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
         self._scheduled: list[TimerHandle] = []    # heap of timers, nearest deadline first
         self._timer_cancelled_count = 0            # cancelled timers still in the heap
         self._selector = selectors.DefaultSelector()  # fd -> (reader, writer) handles
+        logger.debug("Using selector: %s", type(self._selector).__name__)
         self._stopping = False                     # stop() was called: end after this turn
         self._closed = False
         self._thread_id: int | None = None         # the thread inside run_forever, if any
@@ -115,6 +117,7 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             raise RuntimeError("This event loop is already running")
         if current._get_running_loop() is not None:
             raise RuntimeError("Cannot run the event loop while another loop is running")
+        self._set_coroutine_origin_tracking(self._debug)  # see debug.py
         old_agen_hooks = sys.get_asyncgen_hooks()
         self._thread_id = threading.get_ident()
         # Async generators started from now on report to this loop (see asyncgens.py).
@@ -131,6 +134,7 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             self._stopping = False
             self._thread_id = None
             current._set_running_loop(None)
+            self._set_coroutine_origin_tracking(False)
             sys.set_asyncgen_hooks(*old_agen_hooks)
 
     def run_until_complete(self, future: Future[T] | Coroutine[Any, Any, T]) -> T:
@@ -173,6 +177,8 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             raise RuntimeError("Cannot close a running event loop")
         if self._closed:
             return
+        if self._debug:
+            logger.debug("Close %r", self)
         self._closed = True
         self._ready.clear()
         self._scheduled.clear()
@@ -208,6 +214,8 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             self._check_thread()
             self._check_callback(callback, "call_soon")
         handle = Handle(callback, args, self, context)
+        if handle._source_traceback:  # debug: end the creation traceback at our caller
+            del handle._source_traceback[-1]
         self._ready.append(handle)
         return handle
 
@@ -216,7 +224,10 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
         """Run `callback(*args)` once `delay` seconds have passed."""
         if delay is None:
             raise TypeError("delay must not be None")
-        return self.call_at(self.time() + delay, callback, *args, context=context)
+        timer = self.call_at(self.time() + delay, callback, *args, context=context)
+        if timer._source_traceback:  # debug: end the creation traceback at our caller
+            del timer._source_traceback[-1]
+        return timer
 
     def call_at(self, when: float, callback: Callable[..., object], *args: Any,
                 context: contextvars.Context | None = None) -> TimerHandle:
@@ -228,6 +239,8 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             self._check_thread()
             self._check_callback(callback, "call_at")
         timer = TimerHandle(when, callback, args, self, context)
+        if timer._source_traceback:  # debug: end the creation traceback at our caller
+            del timer._source_traceback[-1]
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
@@ -239,6 +252,8 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
         if self._debug:
             self._check_callback(callback, "call_soon_threadsafe")
         handle = Handle(callback, args, self, context)
+        if handle._source_traceback:  # debug: end the creation traceback at our caller
+            del handle._source_traceback[-1]
         self._ready.append(handle)  # deque.append is atomic, so no lock is needed
         self._write_to_self()
         return handle
@@ -289,7 +304,10 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
         """Wrap `coro` in a Task (or whatever the task factory makes) and schedule it."""
         self._check_closed()
         if self._task_factory is None:
-            return Task(coro, loop=self, name=name, context=context)
+            new = Task(coro, loop=self, name=name, context=context)
+            if new._source_traceback:  # debug: end the creation traceback at our caller
+                del new._source_traceback[-1]
+            return new
         if context is None:
             task = self._task_factory(self, coro)
         else:
@@ -457,14 +475,6 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
                 self._timer_cancelled_count -= 1
                 heapq.heappop(scheduled)._scheduled = False
 
-    def _run_timed(self, handle: Handle) -> None:
-        """Debug mode: run a callback and warn if it held the loop too long."""
-        started = self.time()
-        handle._run()
-        elapsed = self.time() - started
-        if elapsed >= self.slow_callback_duration:
-            logger.warning("Executing %s took %.3f seconds", handle, elapsed)
-
     # == Errors nobody else can catch ==========================================================
 
     def get_debug(self) -> bool:
@@ -472,6 +482,8 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
 
     def set_debug(self, enabled: bool) -> None:
         self._debug = enabled
+        if self.is_running():  # may be called from another thread
+            self.call_soon_threadsafe(self._set_coroutine_origin_tracking, enabled)
 
     def set_exception_handler(
             self, handler: Callable[[EventLoop, dict[str, Any]], object] | None) -> None:
@@ -495,7 +507,7 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
                 logger.error("Exception in default exception handler", exc_info=True)
             return
         try:
-            self._exception_handler(self, context)
+            self._run_exception_handler(self._exception_handler, context)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -511,12 +523,33 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
                 logger.error("Exception in default exception handler while handling an "
                              "unexpected error in custom exception handler", exc_info=True)
 
+    def _run_exception_handler(self, handler: Callable[[EventLoop, dict[str, Any]], object],
+                               context: dict[str, Any]) -> None:
+        """3.12+ runs a custom handler in the context of the task, future or handle the
+        report is about, so it sees the context variables of the code that failed."""
+        if sys.version_info >= (3, 12):
+            for key in ("task", "future", "handle"):
+                thing = context.get(key)
+                if thing is not None:
+                    get_context = getattr(thing, "get_context", None)
+                    ctx = get_context() if get_context is not None else None
+                    if isinstance(ctx, contextvars.Context):
+                        ctx.run(handler, self, context)
+                        return
+                    break
+        handler(self, context)
+
     def default_exception_handler(self, context: dict[str, Any]) -> None:
         """Log the context: its message, then each other key sorted, then the traceback."""
         message = context.get("message") or "Unhandled exception in event loop"
         exception = context.get("exception")
         exc_info: Any = (type(exception), exception, exception.__traceback__) \
             if exception is not None else False
+        # Debug mode: if the report says nothing about where its object came from, say where
+        # the callback running now was created (asyncio adds this key to the caller's dict).
+        handle_traceback = getattr(self._current_handle, "_source_traceback", None)
+        if "source_traceback" not in context and handle_traceback:
+            context["handle_traceback"] = handle_traceback
         lines = [message]
         for key in sorted(context):
             if key in ("message", "exception"):
@@ -524,6 +557,9 @@ class EventLoop(ExecutorMixin, AsyncGenMixin, SignalMixin):
             value = context[key]
             if key == "source_traceback":
                 value = ("Object created at (most recent call last):\n" +
+                         "".join(traceback.format_list(value)).rstrip())
+            elif key == "handle_traceback":
+                value = ("Handle created at (most recent call last):\n" +
                          "".join(traceback.format_list(value)).rstrip())
             else:
                 value = repr(value)

@@ -61,6 +61,8 @@ class Task(Future[T]):
     def __init__(self, coro: Coroutine[Any, Any, T], *, loop: EventLoop | None = None,
                  name: object = None, context: contextvars.Context | None = None) -> None:
         super().__init__(loop=loop)
+        if self._source_traceback:  # debug: this __init__ is not where the task came from
+            del self._source_traceback[-1]
         if not iscoroutine(coro):
             self._log_destroy_pending = False  # there is nothing to complain about
             raise TypeError(f"a coroutine was expected, got {coro!r}")

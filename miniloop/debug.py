@@ -1,0 +1,98 @@
+"""Debug mode: the extra bookkeeping that turns a silent mistake into a report.
+
+What you learn here: what `run(main(), debug=True)`, `loop.set_debug(True)`,
+`PYTHONASYNCIODEBUG=1` or `python -X dev` buy you, and what each costs.
+
+* **Creation tracebacks.** Every handle, future and task remembers the stack that created
+  it. When it later shows up in an error report ("Task exception was never retrieved",
+  "Exception in callback ...") the report says where it came from: the error surfaces long
+  after, in a callback, far from the code at fault. Handles keep the last
+  `DEBUG_STACK_DEPTH` frames; futures and tasks keep the whole stack, as asyncio's C
+  implementation does.
+* **Forgotten awaits.** While the loop runs, Python records where each coroutine was
+  created (`sys.set_coroutine_origin_tracking_depth`), so the "coroutine ... was never
+  awaited" RuntimeWarning says which line forgot the `await`.
+* **Slow callbacks.** Each callback is timed; one that holds the loop for
+  `loop.slow_callback_duration` seconds (0.1 by default) or longer is logged, because
+  while it runs no other task can.
+* **Checks.** `call_soon` and friends refuse coroutines, non-callables, and calls from a
+  thread other than the loop's.
+
+`DebugMixin` holds the loop's side of this; `EventLoop` inherits it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import FrameType
+from typing import TYPE_CHECKING, Protocol
+
+
+class _Runnable(Protocol):
+    """What the ready queue holds: a Handle (or a Task standing in for its own step)."""
+
+    def _run(self) -> None: ...
+
+__all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "extract_stack")
+
+logger = logging.getLogger("asyncio")
+
+# How many frames a handle remembers, and how deep coroutine origins are tracked (asyncio's).
+DEBUG_STACK_DEPTH = 10
+
+
+def extract_stack(frame: FrameType | None, limit: int | None = None) -> traceback.StackSummary:
+    """The stack that ends at `frame`, oldest call first (what "created at" reports show)."""
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=limit,
+                                           lookup_lines=False)
+    stack.reverse()
+    return stack
+
+
+def describe_handle(handle: _Runnable) -> str:
+    """How a slow callback is named: a task's step is named by the task (which coroutine was
+    slow is what you want to know), anything else by its handle."""
+    from .tasks import Task  # not at the top: tasks.py imports handles.py, which imports us
+
+    owner = getattr(getattr(handle, "_callback", None), "__self__", handle)
+    if isinstance(owner, Task):
+        return repr(owner)
+    return str(handle)
+
+
+class DebugMixin:
+    """Debug-mode state of the loop: the handle being run, and coroutine origin tracking."""
+
+    _current_handle: _Runnable | None = None    # debug mode: the callback running now
+    _coroutine_origin_tracking = False          # we set the depth (and must restore it)
+    _saved_coroutine_origin_tracking_depth = 0  # the depth before we set it
+
+    if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        slow_callback_duration: float
+        def time(self) -> float: ...
+
+    def _set_coroutine_origin_tracking(self, enabled: bool) -> None:
+        """Record where coroutines are created while the loop runs in debug mode."""
+        if bool(enabled) == self._coroutine_origin_tracking:
+            return
+        if enabled:
+            self._saved_coroutine_origin_tracking_depth = \
+                sys.get_coroutine_origin_tracking_depth()
+            sys.set_coroutine_origin_tracking_depth(DEBUG_STACK_DEPTH)
+        else:
+            sys.set_coroutine_origin_tracking_depth(self._saved_coroutine_origin_tracking_depth)
+        self._coroutine_origin_tracking = bool(enabled)
+
+    def _run_timed(self, handle: _Runnable) -> None:
+        """Debug mode: run a callback, and warn if it held the loop too long."""
+        self._current_handle = handle  # default_exception_handler may report where it came from
+        try:
+            started = self.time()
+            handle._run()
+            elapsed = self.time() - started
+            if elapsed >= self.slow_callback_duration:
+                logger.warning("Executing %s took %.3f seconds", describe_handle(handle), elapsed)
+        finally:
+            self._current_handle = None
