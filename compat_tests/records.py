@@ -24,8 +24,15 @@ _LIBRARY = r"[^\s\"'<>]*?/(?:asyncio|miniloop)/\w+\.py"
 def asyncio_log(level=logging.DEBUG):
     """Collect the records of the "asyncio" logger (at `level` and above) in a list."""
     records = []
+
+    def emit(record):
+        # Format now, as a real handler would: "Close <loop ... closed=False>" is written
+        # before the loop is marked closed.
+        record.message = record.getMessage()
+        records.append(record)
+
     handler = logging.Handler(level)
-    handler.emit = records.append
+    handler.emit = emit
     logger = logging.getLogger("asyncio")
     old_level = logger.level
     logger.addHandler(handler)
@@ -64,5 +71,5 @@ def messages(records, level=logging.DEBUG):
     out = []
     for record in records:
         if record.levelno >= level:
-            out.extend(f"{record.levelname} {normalize(record.getMessage())}".splitlines())
+            out.extend(f"{record.levelname} {normalize(record.message)}".splitlines())
     return out
