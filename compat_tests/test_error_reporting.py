@@ -49,6 +49,32 @@ async def test_task_exception_was_never_retrieved(aio, log):
 
 
 @scenario(
+    "debug=False: before del nothing logged: True",
+    "debug=False: reported by del itself: Task exception was never retrieved",
+    "debug=True: before del nothing logged: True",
+    "debug=True: reported by del itself: Task exception was never retrieved",
+)
+async def test_never_retrieved_is_reported_as_soon_as_the_task_is_dropped(aio, log):
+    """No garbage collection needed: the report comes the moment the last reference goes,
+    so it shows up next to the code that dropped the task (both in and out of debug mode)."""
+    loop = aio.get_running_loop()
+    gc.disable()
+    try:
+        for debug in (False, True):
+            loop.set_debug(debug)
+            with asyncio_log(logging.ERROR) as records:
+                task = aio.create_task(boom())
+                await aio.sleep(0.01)
+                log(f"debug={debug}: before del nothing logged:", records == [])
+                del task
+                log(f"debug={debug}: reported by del itself:",
+                    records[0].message.splitlines()[0] if records else "nothing")
+    finally:
+        gc.enable()
+        loop.set_debug(False)
+
+
+@scenario(
     "nothing logged: True",
 )
 async def test_looking_at_the_exception_silences_the_report(aio, log):

@@ -96,3 +96,4 @@ class DebugMixin:
                 logger.warning("Executing %s took %.3f seconds", describe_handle(handle), elapsed)
         finally:
             self._current_handle = None
+        del handle  # no reference cycle through this frame (see Task._step)

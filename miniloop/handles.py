@@ -84,6 +84,7 @@ class Handle:
             if self._source_traceback:
                 context["source_traceback"] = self._source_traceback
             self._loop.call_exception_handler(context)
+        del self  # no reference cycle through this frame (see Task._step)
 
     def _describe(self) -> str:
         return format_callback(self._callback, self._args or (), debug=self._loop.get_debug())

@@ -453,6 +453,7 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin):
                 self._run_timed(handle)
             else:
                 handle._run()
+            del handle  # no reference cycle through this frame (see Task._step)
 
     def _drop_cancelled_timers(self) -> None:
         """Keep cancelled timers from piling up in the heap (a timeout that never fires is the

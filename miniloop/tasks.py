@@ -178,6 +178,14 @@ class Task(Future[T]):
             self._suspend_on(yielded)
         finally:
             loop._current_task = None
+        # Discussion: when the coroutine raised, its traceback keeps the coroutine's frame
+        # alive, and that frame keeps its caller, this frame, whose `self` is the task that
+        # stores the exception: a reference cycle. It would hold back "Task exception was
+        # never retrieved" until the next garbage collection, where asyncio (whose step is C
+        # code) reports it the moment the last reference goes (scenario
+        # `test_never_retrieved_is_reported_as_soon_as_the_task_is_dropped`). So every frame
+        # between the loop and the coroutine lets go of what it ran, as asyncio's do.
+        del self
 
     def _suspend_on(self, yielded: Any) -> None:
         """The coroutine yielded `yielded` to us: decide when its next step runs."""
@@ -220,6 +228,7 @@ class Task(Future[T]):
         else:
             # No need to pass the result: Future.__await__ fetches it with self.result().
             self._step()
+        del self  # no reference cycle through this frame (see the end of _step)
 
 
 def create_task(coro: Coroutine[Any, Any, T], *, name: object = None,
