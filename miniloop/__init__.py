@@ -20,6 +20,8 @@ Reading order (each module's docstring says what you learn there):
     threads.py      futures that cross threads: wrap_future, to_thread
     executors.py    run_in_executor: blocking work in a thread pool
     asyncgens.py    async generators' finally blocks, run before the loop closes
+    signals.py      Unix signals as ordinary callbacks, through the self-pipe
+    debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits
     current.py      which loop is current in this thread
     locks.py        Lock, Event, Condition: tasks waiting for each other
     semaphores.py   Semaphore, BoundedSemaphore: at most N at once, and fairness
