@@ -1,6 +1,7 @@
 """Executors: blocking functions run in a thread (or process) pool while the loop keeps turning."""
 
 import concurrent.futures
+import contextvars
 import multiprocessing
 import sys
 import threading
@@ -249,3 +250,19 @@ async def test_run_in_executor_refuses_coroutine_functions_in_debug_mode(aio, lo
         log.error("raised", exc)
     finally:
         loop.set_debug(False)
+
+
+user = contextvars.ContextVar("user", default="nobody")
+
+
+@scenario(
+    "run_in_executor: the worker sees user=nobody",
+    "to_thread: the worker sees user=alice",
+)
+async def test_run_in_executor_does_not_carry_context_variables_but_to_thread_does(aio, log):
+    """A pool thread runs in its own context; to_thread() wraps the call in a copy of the
+    caller's. (Wrap it yourself with contextvars.copy_context().run to get the same.)"""
+    loop = aio.get_running_loop()
+    user.set("alice")
+    log("run_in_executor: the worker sees user=" + await loop.run_in_executor(None, user.get))
+    log("to_thread: the worker sees user=" + await aio.to_thread(user.get))
