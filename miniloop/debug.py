@@ -29,18 +29,18 @@ import traceback
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
 
-
-class _Runnable(Protocol):
-    """What the ready queue holds: a Handle (or a Task standing in for its own step)."""
-
-    def _run(self) -> None: ...
-
 __all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "extract_stack")
 
 logger = logging.getLogger("asyncio")
 
 # How many frames a handle remembers, and how deep coroutine origins are tracked (asyncio's).
 DEBUG_STACK_DEPTH = 10
+
+
+class _Runnable(Protocol):
+    """What the ready queue holds: a Handle (or a Task standing in for its own step)."""
+
+    def _run(self) -> None: ...
 
 
 def extract_stack(frame: FrameType | None, limit: int | None = None) -> traceback.StackSummary:
