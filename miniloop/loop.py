@@ -51,6 +51,7 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .signals import SignalMixin
+from .sockets import SocketMixin
 from .tasks import Task, ensure_future
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin):
+class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
@@ -329,19 +330,23 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin):
     def add_reader(self, fd: FileDescriptorLike, callback: Callable[..., object],
                    *args: Any) -> None:
         """Call `callback(*args)` every turn in which `fd` is readable, until removed."""
+        _check_fileobj(fd)
         self._add_reader(fd, callback, *args)
 
     def add_writer(self, fd: FileDescriptorLike, callback: Callable[..., object],
                    *args: Any) -> None:
         """Call `callback(*args)` every turn in which `fd` is writable, until removed."""
+        _check_fileobj(fd)
         self._add_writer(fd, callback, *args)
 
     def remove_reader(self, fd: FileDescriptorLike) -> bool:
         """Stop watching `fd` for reading; True if it was watched."""
+        _check_fileobj(fd)
         return self._remove_reader(fd)
 
     def remove_writer(self, fd: FileDescriptorLike) -> bool:
         """Stop watching `fd` for writing; True if it was watched."""
+        _check_fileobj(fd)
         return self._remove_writer(fd)
 
     def _add_reader(self, fd: FileDescriptorLike, callback: Callable[..., object],
@@ -566,6 +571,17 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin):
                 value = repr(value)
             lines.append(f"{key}: {value}")
         logger.error("\n".join(lines), exc_info=exc_info)
+
+
+def _check_fileobj(fd: FileDescriptorLike) -> None:
+    """Reject an object without a usable fileno() before anything else, even on a closed
+    loop, as asyncio does (a negative or closed fd is left to the selector, whose error for
+    it asyncio's users see too: "Invalid file descriptor: -1", or EBADF)."""
+    if not isinstance(fd, int):
+        try:
+            int(fd.fileno())
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f"Invalid file object: {fd!r}") from None
 
 
 def _stop_loop_when_done(future: Future[Any]) -> None:
