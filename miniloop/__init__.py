@@ -23,11 +23,13 @@ Reading order (each module's docstring says what you learn there):
     signals.py      Unix signals as ordinary callbacks, through the self-pipe
     debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits
     current.py      which loop is current in this thread
+    policies.py     event loop policies: asyncio's API over current.py, one policy only
     locks.py        Lock, Event, Condition: tasks waiting for each other
     semaphores.py   Semaphore, BoundedSemaphore: at most N at once, and fairness
     barriers.py     Barrier: N tasks meet, then go on together
     queues.py       Queue, PriorityQueue, LifoQueue: producers and consumers
     coroutines.py, reprs.py, loopbound.py   small helpers
+    dropin.py       `import asyncio` that gives miniloop (python -m miniloop script.py)
 """
 
 import sys
@@ -35,12 +37,19 @@ import sys
 from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
+from .dropin import install
 from .exceptions import CancelledError, InvalidStateError, TimeoutError
 from .futures import Future, isfuture
 from .gather import gather
 from .handles import Handle, TimerHandle
 from .locks import Condition, Event, Lock
 from .loop import EventLoop
+from .policies import (
+    AbstractEventLoopPolicy,
+    DefaultEventLoopPolicy,
+    get_event_loop_policy,
+    set_event_loop_policy,
+)
 from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
 from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
@@ -60,6 +69,9 @@ __all__: tuple[str, ...] = (
     "Task", "create_task", "current_task", "all_tasks", "ensure_future",
     # loop.py, current.py
     "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    # policies.py
+    "AbstractEventLoopPolicy", "DefaultEventLoopPolicy", "get_event_loop_policy",
+    "set_event_loop_policy",
     # sleep.py, gather.py, runners.py, coroutines.py
     "sleep", "gather", "Runner", "run", "iscoroutine", "iscoroutinefunction",
     # wait.py, shield.py, timeouts.py, taskgroups.py
@@ -70,6 +82,8 @@ __all__: tuple[str, ...] = (
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     # threads.py
     "wrap_future", "run_coroutine_threadsafe", "to_thread",
+    # dropin.py
+    "install",
 )
 
 if sys.version_info >= (3, 13):  # asyncio.QueueShutDown exists from 3.13 on

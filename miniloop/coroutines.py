@@ -25,6 +25,13 @@ def iscoroutine(obj: object) -> bool:
     return isinstance(obj, _COROUTINE_TYPES)
 
 
+# The mark a callable carries to pass for a coroutine function. unittest.mock's AsyncMock
+# sets `_is_coroutine` to asyncio's marker object, so the marker must be compared by
+# identity: a plain Mock answers every attribute, `_is_coroutine` included.
+_is_coroutine = object()
+
+
 def iscoroutinefunction(func: object) -> bool:
     """True for an `async def` function (or a callable marked as one, as unittest.mock does)."""
-    return inspect.iscoroutinefunction(func) or getattr(func, "_is_coroutine", None) is not None
+    return (inspect.iscoroutinefunction(func)
+            or getattr(func, "_is_coroutine", None) is _is_coroutine)

@@ -12,8 +12,8 @@ source of confusion.
   DeprecationWarning since 3.12, the first step of removing that convenience).
 
 asyncio routes the second notion through "event loop policies"; miniloop keeps just the
-default policy's behaviour, in two thread-local fields. This module is the only global state
-in miniloop, and asyncio has the same.
+default policy's behaviour, in thread-local fields (policies.py puts asyncio's policy API
+on top). This module is the only global state in miniloop, and asyncio has the same.
 """
 
 from __future__ import annotations
@@ -29,18 +29,24 @@ if TYPE_CHECKING:
 __all__ = ("get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop")
 
 
+class _RunningLoop(threading.local):
+    loop: EventLoop | None = None     # the loop inside run_forever() in this thread
+
+
 class _ThreadState(threading.local):
-    running: EventLoop | None = None  # the loop inside run_forever() in this thread
     loop: EventLoop | None = None     # the loop set_event_loop() chose for this thread
     set_called = False                # set_event_loop() was called (even with None)
 
 
+_running = _RunningLoop()
+# Replaced by a fresh one when the event loop policy is replaced (policies.py): a new policy
+# knows no set loop in any thread, while the running loops keep running.
 _state = _ThreadState()
 
 
 def get_running_loop() -> EventLoop:
     """The loop running in this thread. Call it from a coroutine or a callback."""
-    loop = _state.running
+    loop = _running.loop
     if loop is None:
         raise RuntimeError("no running event loop")
     return loop
@@ -48,16 +54,16 @@ def get_running_loop() -> EventLoop:
 
 def _get_running_loop() -> EventLoop | None:
     """The running loop, or None: the quiet version, for code that has a fallback."""
-    return _state.running
+    return _running.loop
 
 
 def _set_running_loop(loop: EventLoop | None) -> None:
-    _state.running = loop
+    _running.loop = loop
 
 
 def get_event_loop() -> EventLoop:
     """The running loop; else this thread's set loop; else (main thread only) a new one."""
-    loop = _state.running
+    loop = _running.loop
     if loop is not None:
         return loop
     if (_state.loop is None and not _state.set_called

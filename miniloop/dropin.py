@@ -1,0 +1,187 @@
+"""Drop-in: make `import asyncio` give miniloop, so unmodified asyncio programs run on it.
+
+What you learn here: what `import asyncio` actually looks up. The import system first checks
+`sys.modules`, a plain dict from module name to module object, and only goes looking for a
+file when the name is not there. So putting a module object under the key "asyncio" before a
+program imports it is all it takes to replace a whole library. Submodules work the same way:
+`from asyncio import tasks` and `import asyncio.events` look for "asyncio.tasks" and
+"asyncio.events" in `sys.modules` (an import of a submodule that is not there searches the
+package's `__path__`, which we leave empty, so nothing is ever loaded from disk).
+
+`install()` builds one *stand-in* module for asyncio and for each of its submodules, fills it
+with miniloop's objects under asyncio's names, following asyncio's own layout (`TaskGroup` in
+`asyncio.taskgroups`, `Handle` in `asyncio.events`, everything re-exported by the package),
+and registers them. A name asyncio has but miniloop does not implement is not simply absent:
+asking for it raises `MissingFeatureError`, which names the feature, so a program never
+quietly runs half on miniloop and half on something else. The real asyncio is never
+imported; `install()` refuses to run once it has been.
+
+`python -m miniloop script.py` (see __main__.py) calls `install()` and then runs the script.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import types
+from importlib.machinery import ModuleSpec
+from typing import Any
+
+from . import coroutines, current
+from .loop import EventLoop
+
+__all__ = ("MissingFeatureError", "StandIn", "install")
+
+
+class MissingFeatureError(NotImplementedError):
+    """The program asked asyncio for something miniloop does not implement.
+
+    Not an AttributeError on purpose: `from asyncio import x` turns an AttributeError into a
+    bare "cannot import name" and `hasattr()` into a quiet False, and the point is to say
+    what is missing.
+    """
+
+
+# asyncio's layout: the public names (`__all__`) of each of its modules, all re-exported by
+# the package itself, so `asyncio.X` and `asyncio.module.X` are the same object.
+PUBLIC: dict[str, tuple[str, ...]] = {
+    "base_events": ("BaseEventLoop", "Server"),
+    "base_futures": (),
+    "base_subprocess": (),
+    "base_tasks": (),
+    "constants": (),
+    "coroutines": ("iscoroutinefunction", "iscoroutine"),
+    "events": ("AbstractEventLoopPolicy", "AbstractEventLoop", "AbstractServer", "Handle",
+               "TimerHandle", "get_event_loop_policy", "set_event_loop_policy",
+               "get_event_loop", "set_event_loop", "new_event_loop", "get_child_watcher",
+               "set_child_watcher", "_set_running_loop", "get_running_loop",
+               "_get_running_loop"),
+    "exceptions": ("BrokenBarrierError", "CancelledError", "InvalidStateError", "TimeoutError",
+                   "IncompleteReadError", "LimitOverrunError", "SendfileNotAvailableError"),
+    "format_helpers": (),
+    "futures": ("Future", "wrap_future", "isfuture"),
+    "locks": ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"),
+    "log": (),
+    "mixins": (),
+    "protocols": ("BaseProtocol", "Protocol", "DatagramProtocol", "SubprocessProtocol",
+                  "BufferedProtocol"),
+    "queues": ("Queue", "PriorityQueue", "LifoQueue", "QueueFull", "QueueEmpty",
+               "QueueShutDown"),
+    "runners": ("Runner", "run"),
+    "selector_events": ("BaseSelectorEventLoop",),
+    "sslproto": (),
+    "staggered": ("staggered_race",),
+    "streams": ("StreamReader", "StreamWriter", "StreamReaderProtocol", "open_connection",
+                "start_server", "open_unix_connection", "start_unix_server"),
+    "subprocess": ("create_subprocess_exec", "create_subprocess_shell"),
+    "taskgroups": ("TaskGroup",),
+    "tasks": ("Task", "create_task", "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED",
+              "wait", "wait_for", "as_completed", "sleep", "gather", "shield", "ensure_future",
+              "run_coroutine_threadsafe", "current_task", "all_tasks",
+              "create_eager_task_factory", "eager_task_factory", "_register_task",
+              "_unregister_task", "_enter_task", "_leave_task"),
+    "threads": ("to_thread",),
+    "timeouts": ("Timeout", "timeout", "timeout_at"),
+    "transports": ("BaseTransport", "ReadTransport", "WriteTransport", "Transport",
+                   "DatagramTransport", "SubprocessTransport"),
+    "trsock": (),
+    "unix_events": ("SelectorEventLoop", "AbstractChildWatcher", "SafeChildWatcher",
+                    "FastChildWatcher", "PidfdChildWatcher", "MultiLoopChildWatcher",
+                    "ThreadedChildWatcher", "DefaultEventLoopPolicy", "EventLoop"),
+}
+
+# Names a module has without exporting them, which programs and the standard library use.
+MODULE_ONLY: dict[str, tuple[str, ...]] = {
+    "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
+    "log": ("logger",),
+    "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
+}
+
+# Names that appeared in a later version than the oldest one miniloop supports: on an older
+# Python they do not exist in asyncio, so they do not exist in the stand-in either.
+SINCE: dict[str, tuple[int, int]] = {
+    "create_eager_task_factory": (3, 12),
+    "eager_task_factory": (3, 12),
+    "QueueShutDown": (3, 13),
+    "EventLoop": (3, 13),
+}
+
+
+def _miniloop_objects() -> dict[str, Any]:
+    """What miniloop offers under each of asyncio's names."""
+    import miniloop  # the package, complete by the time install() is called
+
+    objects = {name: getattr(miniloop, name) for name in miniloop.__all__}
+    # asyncio splits its loop into an abstract interface, a base class and the selector loop
+    # (named EventLoop since 3.13); miniloop has one loop class that is all of them.
+    for name in ("AbstractEventLoop", "BaseEventLoop", "BaseSelectorEventLoop",
+                 "SelectorEventLoop", "EventLoop"):
+        objects[name] = EventLoop
+    objects["_get_running_loop"] = current._get_running_loop
+    objects["_set_running_loop"] = current._set_running_loop
+    objects["_is_coroutine"] = coroutines._is_coroutine
+    objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
+    return objects
+
+
+class StandIn(types.ModuleType):
+    """A module object that answers for one of asyncio's modules with miniloop's objects."""
+
+    __all__: list[str]
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__spec__ = ModuleSpec(name, None, origin="miniloop stand-in",
+                                   is_package=name == "asyncio")
+        self._missing: dict[str, str] = {}  # asyncio name -> the asyncio module it is from
+
+    def _offer(self, names: tuple[str, ...], objects: dict[str, Any], home: str) -> None:
+        """Give the module each of `names` that this Python's asyncio has: miniloop's
+        object, or else a MissingFeatureError when the program asks for it."""
+        for name in names:
+            if sys.version_info < SINCE.get(name, (0, 0)):
+                continue
+            if name in objects:
+                setattr(self, name, objects[name])
+            else:
+                self._missing[name] = home
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the module does not have (see the ModuleType docs).
+        if name in self._missing:
+            where = f"asyncio.{self._missing[name]}"
+            what = f"asyncio.{name} (from {where})" if self.__name__ == "asyncio" else (
+                f"{where}.{name}")
+            raise MissingFeatureError(f"miniloop does not implement {what}; this program's "
+                                      f"asyncio is miniloop, see miniloop/dropin.py")
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<module {self.__name__!r} (miniloop stand-in)>"
+
+
+def install() -> None:
+    """Make `import asyncio` (and every `asyncio.*` module) resolve to miniloop. Idempotent."""
+    if isinstance(sys.modules.get("asyncio"), StandIn):
+        return
+    already = sorted(name for name in sys.modules
+                     if name in ("asyncio", "_asyncio") or name.startswith("asyncio."))
+    if already:
+        # Modules that imported it hold the real thing; swapping now would mix two loops.
+        raise RuntimeError(f"miniloop.install() must run before asyncio is imported, "
+                           f"but {', '.join(already)} already is")
+    objects = _miniloop_objects()
+    package = StandIn("asyncio")
+    package.__path__ = []  # a package, so `import asyncio.x` looks in sys.modules only
+    modules = [package]
+    for home, public in PUBLIC.items():
+        module = StandIn(f"asyncio.{home}")
+        module._offer(public + MODULE_ONLY.get(home, ()), objects, home)
+        module.__all__ = [name for name in public if name in vars(module)]
+        package._offer(public, objects, home)
+        setattr(package, home, module)
+        modules.append(module)
+    # `from asyncio import *` brings what exists (the rest fails when it is used by name).
+    package.__all__ = [name for public in PUBLIC.values() for name in public
+                       if name in vars(package)]
+    sys.modules.update((module.__name__, module) for module in modules)

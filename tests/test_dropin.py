@@ -1,0 +1,248 @@
+"""The drop-in: `python -m miniloop script.py` runs an unmodified asyncio program on miniloop.
+
+Each test starts a fresh interpreter, because the swap must happen before anything imports
+asyncio (and pytest's own process already has the real one).
+"""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+# A small real program, written for asyncio and nothing else: a producer, a queue, workers in
+# a TaskGroup, a timeout, to_thread, an exception group. Its output is deterministic.
+PROGRAM = '''
+import asyncio
+import sys
+from asyncio import Queue, TaskGroup
+
+
+async def producer(queue, words):
+    for word in words:
+        await queue.put(word)
+    for _ in range(2):
+        await queue.put(None)  # one stop signal per worker
+
+
+async def worker(name, queue, results):
+    while (word := await queue.get()) is not None:
+        await asyncio.sleep(0.001 * len(word))
+        results.append((word, len(word), name))
+        queue.task_done()
+    queue.task_done()
+
+
+async def fail(delay, message):
+    await asyncio.sleep(delay)
+    raise ValueError(message)
+
+
+async def main(words):
+    queue = Queue(maxsize=2)
+    results = []
+    async with TaskGroup() as group:
+        group.create_task(producer(queue, words))
+        for name in ("w1", "w2"):
+            group.create_task(worker(name, queue, results))
+    print("counted", sorted((word, size) for word, size, _ in results))
+    print("upper", await asyncio.to_thread(str.upper, " ".join(words)))
+    try:
+        async with asyncio.timeout(0.01):
+            await asyncio.sleep(1)
+    except TimeoutError:
+        print("timed out, as planned")
+    try:
+        async with TaskGroup() as group:
+            group.create_task(fail(0.01, "first"))
+            group.create_task(fail(0.05, "never raised: cancelled first"))
+    except* ValueError as group_error:
+        print("errors", [str(exc) for exc in group_error.exceptions])
+    print("gathered", await asyncio.gather(asyncio.sleep(0.01, "a"), asyncio.sleep(0, "b")))
+    raise SystemExit(3)
+
+
+asyncio.run(main(sys.argv[1:]))
+'''
+
+
+def run_python(*args, **kwargs):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          timeout=60, **kwargs)
+
+
+def run_miniloop_code(code):
+    """Run `code` in a fresh interpreter after miniloop.install(); return its stdout."""
+    result = run_python("-c", "import miniloop; miniloop.install()\n" + textwrap.dedent(code))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_real_program_prints_the_same_under_python_m_miniloop(tmp_path):
+    script = tmp_path / "words.py"
+    script.write_text(PROGRAM)
+    plain = run_python(str(script), "drop", "in", "asyncio")
+    swapped = run_python("-m", "miniloop", str(script), "drop", "in", "asyncio")
+    assert plain.returncode == swapped.returncode == 3
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout
+    assert "errors ['first']" in swapped.stdout
+
+
+def test_python_m_miniloop_really_runs_the_program_on_miniloop(tmp_path):
+    (tmp_path / "helper.py").write_text("WHERE = 'next to the script'\n")
+    script = tmp_path / "which.py"
+    script.write_text(textwrap.dedent('''
+        import asyncio, sys
+        import helper  # found next to the script, as with `python which.py`
+
+        async def main():
+            print(type(asyncio.get_running_loop()).__module__, sys.argv, __name__,
+                  helper.WHERE)
+            print(sorted(m for m in sys.modules if "asyncio" in m and
+                         type(sys.modules[m]).__name__ != "StandIn"))
+
+        asyncio.run(main())
+    '''))
+    result = run_python("-m", "miniloop", str(script), "--flag")
+    assert result.stdout.splitlines() == [
+        f"miniloop.loop {[str(script), '--flag']} __main__ next to the script",
+        "[]",  # no module of the real asyncio (nor _asyncio) was ever imported
+    ]
+
+
+def test_an_uncaught_exception_looks_the_same_as_with_python(tmp_path):
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent('''
+        import asyncio
+
+        async def main():
+            await asyncio.sleep(0)
+            raise KeyError("lost")
+
+        asyncio.run(main())
+    '''))
+    plain = run_python(str(script))
+    swapped = run_python("-m", "miniloop", str(script))
+    assert plain.returncode == swapped.returncode == 1
+    assert swapped.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1] == "KeyError: 'lost'"
+
+
+def test_python_m_miniloop_without_a_script_prints_the_usage():
+    result = run_python("-m", "miniloop")
+    assert result.returncode == 1
+    assert result.stderr.startswith("usage: python -m miniloop SCRIPT")
+
+
+def test_asyncio_names_resolve_to_miniloop_in_asyncio_layout():
+    out = run_miniloop_code('''
+        import asyncio, miniloop
+        from asyncio import tasks, taskgroups, events
+        import asyncio.base_events
+        print(asyncio.sleep is tasks.sleep is miniloop.sleep,
+              taskgroups.TaskGroup is miniloop.TaskGroup,
+              events.Handle is miniloop.Handle,
+              asyncio.base_events.BaseEventLoop is asyncio.AbstractEventLoop
+              is miniloop.EventLoop,
+              asyncio.log.logger.name)
+    ''')
+    assert out.split() == ["True", "True", "True", "True", "asyncio"]
+
+
+@pytest.mark.parametrize("code, error", [
+    ("from asyncio import open_connection",
+     "miniloop.dropin.MissingFeatureError: miniloop does not implement "
+     "asyncio.open_connection (from asyncio.streams)"),
+    ("import asyncio; asyncio.create_subprocess_exec",
+     "miniloop.dropin.MissingFeatureError: miniloop does not implement "
+     "asyncio.create_subprocess_exec (from asyncio.subprocess)"),
+    ("from asyncio.subprocess import PIPE",
+     "miniloop.dropin.MissingFeatureError: miniloop does not implement "
+     "asyncio.subprocess.PIPE"),
+    ("import asyncio.windows_events",  # not there on Linux with the real asyncio either
+     "ModuleNotFoundError: No module named 'asyncio.windows_events'"),
+    ("import asyncio; asyncio.no_such_thing",
+     "AttributeError: module 'asyncio' has no attribute 'no_such_thing'"),
+])
+def test_what_miniloop_does_not_implement_fails_loudly(code, error):
+    result = run_python("-c", f"import miniloop; miniloop.install(); {code}")
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(error) and last.removeprefix(error) in (
+        "", "; this program's asyncio is miniloop, see miniloop/dropin.py"), last
+
+
+def test_names_follow_the_running_python():
+    out = run_miniloop_code('''
+        import asyncio
+        from miniloop.dropin import MissingFeatureError
+        try:
+            asyncio.eager_task_factory
+        except MissingFeatureError:
+            print("eager_task_factory: missing in miniloop")
+        except AttributeError:
+            print("eager_task_factory: not in this Python's asyncio either")
+        print(hasattr(asyncio, "QueueShutDown"),
+              "Lock" in asyncio.__all__, "open_connection" in asyncio.__all__)
+    ''')
+    assert out.splitlines() == [
+        "eager_task_factory: missing in miniloop" if sys.version_info >= (3, 12) else
+        "eager_task_factory: not in this Python's asyncio either",
+        f"{sys.version_info >= (3, 13)} True False",
+    ]
+
+
+def test_install_refuses_once_the_real_asyncio_is_imported():
+    result = run_python("-c", "import asyncio, miniloop; miniloop.install()")
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("RuntimeError: miniloop.install() must run before asyncio is "
+                           "imported, but _asyncio, asyncio, asyncio.base_events, "), last
+
+
+def test_install_twice_is_harmless():
+    assert run_miniloop_code('''
+        import asyncio
+        miniloop.install()
+        import asyncio as again
+        print(again is asyncio)
+    ''').strip() == "True"
+
+
+def test_unittest_async_tests_and_mock_patch_run_on_miniloop():
+    out = run_miniloop_code('''
+        import asyncio, io, unittest
+        from unittest import mock
+
+        class Example(unittest.IsolatedAsyncioTestCase):
+            def setUp(self):
+                self.loop = asyncio.get_event_loop()  # the runner's loop, before the test
+
+            async def test_loop_and_mock(self):
+                self.assertIs(asyncio.get_running_loop(), self.loop)
+                self.assertEqual(type(self.loop).__module__, "miniloop.loop")
+                with mock.patch("asyncio.sleep", mock.AsyncMock(return_value=7)):
+                    self.assertEqual(await asyncio.sleep(100), 7)
+                self.assertTrue(asyncio.iscoroutinefunction(mock.AsyncMock()))
+                self.assertFalse(asyncio.iscoroutinefunction(mock.Mock()))
+
+        stream = io.StringIO()
+        result = unittest.TextTestRunner(stream=stream).run(
+            unittest.defaultTestLoader.loadTestsFromTestCase(Example))
+        print(result.testsRun, result.wasSuccessful(), stream.getvalue())
+    ''')
+    assert out.startswith("1 True"), out
+
+
+def test_only_the_default_policy_exists():
+    out = run_miniloop_code('''
+        import asyncio
+
+        class Custom(asyncio.DefaultEventLoopPolicy):
+            pass
+
+        try:
+            asyncio.set_event_loop_policy(Custom())
+        except NotImplementedError as exc:
+            print(exc)
+    ''')
+    assert out.startswith("miniloop has only asyncio's default event loop policy, not 'Custom'")
