@@ -19,6 +19,7 @@ Reading order (each module's docstring says what you learn there):
     runners.py      run(): from a coroutine to a finished program
     threads.py      futures that cross threads: wrap_future, to_thread
     executors.py    run_in_executor: blocking work in a thread pool
+    sockets.py      loop.sock_*: try the system call, else wait on the selector
     asyncgens.py    async generators' finally blocks, run before the loop closes
     signals.py      Unix signals as ordinary callbacks, through the self-pipe
     debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits

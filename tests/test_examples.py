@@ -1,0 +1,200 @@
+"""The examples, run as real programs on both loops and talked to by clients miniloop did
+not write: blocking sockets, http.client and urllib from threads, and curl if installed."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+LOOPS = pytest.mark.parametrize("loop", ["asyncio", "miniloop"])
+
+
+def open_fd_count() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
+@pytest.fixture(autouse=True)
+def no_fd_leaks() -> Iterator[None]:
+    """Every test closes what it opens (sockets, pipes to the server process)."""
+    before = open_fd_count()
+    yield
+    assert open_fd_count() <= before, "a test left file descriptors open"
+
+
+def start(example: str, loop: str) -> tuple[subprocess.Popen[str], int]:
+    """Run examples/<example>.py on `loop` on a free port; wait until it listens."""
+    server = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / f"{example}.py"), "--loop", loop, "--port", "0"],
+        stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    banner = server.stdout.readline()  # printed once the socket listens
+    match = re.search(r":(\d+)/? \((\w+)\)$", banner.strip())
+    assert match and match.group(2) == loop, banner
+    return server, int(match.group(1))
+
+
+def stop(server: subprocess.Popen[str]) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+    assert server.stdout is not None
+    server.stdout.close()
+
+
+@pytest.fixture
+def echo_server(loop: str) -> Iterator[int]:
+    server, port = start("echo_server", loop)
+    yield port
+    stop(server)
+
+
+@pytest.fixture
+def http_server(loop: str) -> Iterator[int]:
+    server, port = start("http_server", loop)
+    yield port
+    stop(server)
+
+
+def in_threads(fn, args_list):
+    """Run fn(*args) for each args in worker threads, at the same time; results in order."""
+    with concurrent.futures.ThreadPoolExecutor(len(args_list)) as pool:
+        return list(pool.map(lambda args: fn(*args), args_list))
+
+
+# == The echo server =========================================================================
+
+@LOOPS
+def test_echo_server_with_concurrent_blocking_clients(echo_server: int) -> None:
+    def client(i: int) -> bool:
+        message = f"client {i} says hello\n".encode() * 5000  # ~100 KB: several reads
+        with socket.create_connection(("127.0.0.1", echo_server), timeout=10) as sock:
+            sock.sendall(message)
+            sock.shutdown(socket.SHUT_WR)
+            reply = b""
+            while data := sock.recv(65536):
+                reply += data
+        return reply == message
+
+    assert in_threads(client, [(i,) for i in range(20)]) == [True] * 20
+
+
+@LOOPS
+def test_echo_server_survives_a_client_that_resets(echo_server: int) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server), timeout=10) as rude:
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        rude.sendall(b"bye")
+    with socket.create_connection(("127.0.0.1", echo_server), timeout=10) as polite:
+        polite.sendall(b"still there?")
+        assert polite.recv(100) == b"still there?"
+
+
+# == The HTTP server ========================================================================
+
+@LOOPS
+def test_http_client_keeps_the_connection_alive(http_server: int, loop: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", http_server, timeout=10)
+    try:
+        bodies = []
+        for path in ("/first", "/second", "/third"):
+            conn.request("GET", path)
+            if path == "/first":
+                first_socket = conn.sock
+            response = conn.getresponse()
+            assert response.status == 200
+            assert response.getheader("Connection") == "keep-alive"
+            bodies.append(response.read().decode())
+        assert conn.sock is first_socket  # one connection for all three requests
+    finally:
+        conn.close()
+    assert bodies == [f"Hello from {loop}! You asked for {path}\n"
+                      for path in ("/first", "/second", "/third")]
+
+
+@LOOPS
+def test_urllib_from_many_threads_at_once(http_server: int, loop: str) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+
+    def get(path: str) -> tuple[int, str]:
+        with opener.open(f"http://127.0.0.1:{http_server}{path}", timeout=10) as response:
+            return response.status, response.read().decode()
+
+    paths = [f"/page/{i}" for i in range(16)]
+    assert in_threads(get, [(path,) for path in paths]) == [
+        (200, f"Hello from {loop}! You asked for {path}\n") for path in paths]
+
+
+@LOOPS
+def test_http_head_post_and_http_1_0(http_server: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", http_server, timeout=10)
+    try:
+        conn.request("HEAD", "/")
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"")
+        assert int(response.getheader("Content-Length")) > 0
+        conn.request("POST", "/", body=b"x" * 1000)  # the body is read and skipped
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (405, b"GET or HEAD only\n")
+    finally:
+        conn.close()
+    with socket.create_connection(("127.0.0.1", http_server), timeout=10) as sock:
+        sock.sendall(b"GET /old HTTP/1.0\r\n\r\n")  # HTTP/1.0: the server closes after it
+        reply = b""
+        while data := sock.recv(65536):
+            reply += data
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" in reply
+
+
+@LOOPS
+def test_pipelined_and_fragmented_requests(http_server: int, loop: str) -> None:
+    """Two requests in one write, then one request a few bytes at a time."""
+    with socket.create_connection(("127.0.0.1", http_server), timeout=10) as sock:
+        sock.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        request = b"GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        for i in range(0, len(request), 7):
+            sock.sendall(request[i:i + 7])
+        reply = b""
+        while data := sock.recv(65536):
+            reply += data
+    bodies = re.findall(rb"You asked for (/\w+)", reply)
+    assert bodies == [b"/one", b"/two", b"/three"]
+    assert reply.count(b"HTTP/1.1 200 OK") == 3
+
+
+@LOOPS
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_reuses_the_connection(http_server: int, loop: str) -> None:
+    base = f"http://127.0.0.1:{http_server}"
+    result = subprocess.run(
+        ["curl", "--silent", "--show-error", "--noproxy", "*", "--max-time", "10",
+         "--write-out", "[new connections: %{num_connects}]\n", f"{base}/a", f"{base}/b"],
+        capture_output=True, text=True, timeout=30, check=True)
+    assert result.stdout == (f"Hello from {loop}! You asked for /a\n[new connections: 1]\n"
+                             f"Hello from {loop}! You asked for /b\n[new connections: 0]\n")
+
+
+# == The HTTP client example ================================================================
+
+@pytest.mark.parametrize("client_loop", ["asyncio", "miniloop"])
+@LOOPS
+def test_http_client_example_fetches_urls_concurrently(http_server: int, loop: str,
+                                                       client_loop: str) -> None:
+    urls = [f"http://127.0.0.1:{http_server}/a", f"http://localhost:{http_server}/b",
+            f"http://127.0.0.1:{http_server}/c?x=1"]
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "http_client.py"), "--loop", client_loop, *urls],
+        capture_output=True, text=True, timeout=30, check=True)
+    assert result.stdout.splitlines() == [
+        f"200 {urls[0]} Hello from {loop}! You asked for /a",
+        f"200 {urls[1]} Hello from {loop}! You asked for /b",
+        f"200 {urls[2]} Hello from {loop}! You asked for /c?x=1"]
