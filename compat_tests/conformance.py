@@ -23,6 +23,7 @@ a line `N passed, M failed` (errors count as failed; skipped tests count as neit
 
 from __future__ import annotations
 
+import importlib
 import json
 import pathlib
 import signal
@@ -58,7 +59,10 @@ class RecordingResult(unittest.TestResult):
     def __init__(self, out: TextIO) -> None:
         super().__init__()
         self.out = out
-        self.failed_subtests: dict[str, str] = {}  # test id -> first failing subtest's error
+        signal.signal(signal.SIGALRM, self._interrupt)  # armed by startTest
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        raise TestHung(f"test still running after {TEST_TIMEOUT} s, interrupted")
 
     def _write(self, record: dict[str, str]) -> None:
         self.out.write(json.dumps(record) + "\n")
@@ -77,12 +81,8 @@ class RecordingResult(unittest.TestResult):
         super().stopTest(test)
 
     def addSuccess(self, test: unittest.TestCase) -> None:
-        super().addSuccess(test)
-        error = self.failed_subtests.pop(short_id(test), None)
-        if error is None:
-            self._record(test, "passed")
-        else:
-            self._record(test, "failed", error)
+        super().addSuccess(test)  # not called when a subtest failed
+        self._record(test, "passed")
 
     def addFailure(self, test: unittest.TestCase, err: Any) -> None:
         super().addFailure(test, err)
@@ -109,9 +109,8 @@ class RecordingResult(unittest.TestResult):
     def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase,
                    err: Any) -> None:
         super().addSubTest(test, subtest, err)
-        if err is not None:
-            self.failed_subtests.setdefault(
-                short_id(test), f"{subtest}: {self._exc_info_to_string(err, test)}")
+        if err is not None:  # the test has failed (a later record of it says the same)
+            self._record(test, "failed", f"{subtest}: {self._exc_info_to_string(err, test)}")
 
 
 def short_id(test: unittest.TestCase) -> str:
@@ -149,17 +148,13 @@ def run_module(module_name: str, results: TextIO, *, control: bool) -> None:
     if not control:
         from miniloop.dropin import install
         install()  # before anything (unittest.async_case, unittest.mock) imports asyncio
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise TestHung(f"test still running after {TEST_TIMEOUT} s, interrupted")
-
-    signal.signal(signal.SIGALRM, interrupt)
     try:
-        suite = unittest.defaultTestLoader.loadTestsFromName(f"{PACKAGE}.{module_name}")
-    except BaseException:
+        module = importlib.import_module(f"{PACKAGE}.{module_name}")
+    except BaseException:  # e.g. a MissingFeatureError at import time
         results.write(json.dumps({"id": f"{module_name} (import)", "outcome": "error",
                                   "detail": traceback.format_exc()}) + "\n")
         return
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     results.write(json.dumps({"tests": all_tests(suite)}) + "\n")
     # The modules that hold the tests' asyncio: the test module, CPython's test helpers,
     # and the parts of unittest that import asyncio themselves.
@@ -260,11 +255,7 @@ def main(argv: list[str]) -> int:
     listed = {} if control else {
         test: reason for test, reason in expected_failures().items()
         if test.split(".")[0] in modules}
-    not_passing = {test: detail for test, (outcome, detail) in outcomes.items()
-                   if outcome in ("failed", "error")}
-    unexpected = {test: detail for test, detail in not_passing.items() if test not in listed}
-    now_passing = sorted(test for test in listed if outcomes.get(test, ("",))[0] == "passed")
-    missing = sorted(test for test in listed if test not in outcomes)
+    not_passing, unexpected, now_passing, missing = verdict(outcomes, listed)
     for test, detail in sorted(unexpected.items()):
         print(f"\nFAILED (not in {EXPECTED.name}): {test}")
         if verbose:
@@ -278,10 +269,23 @@ def main(argv: list[str]) -> int:
     passed = sum(1 for outcome, _ in outcomes.values() if outcome == "passed")
     total = passed + len(not_passing)
     if total:
-        print(f"\n{passed / total:.1%} of {total} tests pass; "
-              f"{len(not_passing) - len(unexpected)} listed as unable to pass on {VERSION}")
+        print(f"\n{passed / total:.1%} of {total} tests pass" + ("" if control else (
+            f"; {len(not_passing) - len(unexpected)} listed as unable to pass on {VERSION}")))
     print(f"{passed} passed, {len(not_passing)} failed")
     return 1 if unexpected or now_passing or missing else 0
+
+
+def verdict(outcomes: dict[str, tuple[str, str]], listed: dict[str, str],
+            ) -> tuple[dict[str, str], dict[str, str], list[str], list[str]]:
+    """Hold the outcomes against the list of tests that cannot pass. Returns the tests that
+    did not pass (with their error), those of them that are not listed, the listed tests
+    that passed after all, and the listed tests that did not run."""
+    not_passing = {test: detail for test, (outcome, detail) in outcomes.items()
+                   if outcome in ("failed", "error")}
+    unexpected = {test: detail for test, detail in not_passing.items() if test not in listed}
+    now_passing = sorted(test for test in listed if outcomes.get(test, ("",))[0] == "passed")
+    missing = sorted(test for test in listed if test not in outcomes)
+    return not_passing, unexpected, now_passing, missing
 
 
 def _last_line(detail: str) -> str:
