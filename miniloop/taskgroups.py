@@ -98,8 +98,8 @@ class TaskGroup:
         propagate: BaseException | None = None  # the CancelledError to re-raise, if any
         if _is_cancellation(exc_type):
             propagate = exc
-        if sys.version_info < (3, 12) and self._parent_cancel_requested:
-            # 3.11 takes its cancel request back on entry, before waiting for the tasks.
+        if sys.version_info < (3, 13) and self._parent_cancel_requested:
+            # 3.11 and 3.12 take the request back on entry, before waiting for the tasks.
             if self._parent_task.uncancel() == 0:
                 propagate = None
         if exc_type is not None and not self._aborting:
@@ -121,8 +121,8 @@ class TaskGroup:
 
         if self._base_error is not None:
             raise self._base_error
-        if sys.version_info >= (3, 12) and self._parent_cancel_requested:
-            # 3.12+ takes its cancel request back only now, after the tasks are done.
+        if sys.version_info >= (3, 13) and self._parent_cancel_requested:
+            # 3.13 takes its cancel request back only now, after the tasks are done.
             if self._parent_task.uncancel() == 0:
                 propagate = None  # the only request was ours: do not raise CancelledError
         errors = self._errors
@@ -156,8 +156,8 @@ class TaskGroup:
             self._tasks[task] = None
             task.add_done_callback(self._on_task_done)
             return task
-        if sys.version_info >= (3, 12):
-            coro.close()  # 3.11 leaves it unclosed ("coroutine ... was never awaited")
+        if sys.version_info >= (3, 13):
+            coro.close()  # before 3.13 it is left unclosed ("coroutine ... was never awaited")
         raise RuntimeError(f"TaskGroup {self!r} {problem}")
 
     def _abort(self) -> None:
@@ -192,9 +192,9 @@ def _is_base_error(exc: BaseException) -> bool:
 
 
 def _is_cancellation(exc_type: type[BaseException] | None) -> bool:
-    """Did the body end with CancelledError? 3.11 only counts the class itself."""
+    """Did the body end with CancelledError? Before 3.13 only the class itself counts."""
     if exc_type is None:
         return False
-    if sys.version_info < (3, 12):
+    if sys.version_info < (3, 13):
         return exc_type is CancelledError
     return issubclass(exc_type, CancelledError)
