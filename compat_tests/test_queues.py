@@ -307,7 +307,7 @@ async def test_queue_repr_shows_contents_waiters_and_unfinished_tasks(aio, log):
     "first loop got 'early'",
     "first loop: waited, so bound",
     "second loop: RuntimeError: <Queue maxsize=0> is bound to a different event loop",
-    "Queue[int] is a generic alias of Queue: True",
+    "Queue[int] is a GenericAlias of Queue: True",
 )
 def test_queue_outside_a_loop_and_across_loops(aio, log):
     queue = aio.Queue()
@@ -332,7 +332,8 @@ def test_queue_outside_a_loop_and_across_loops(aio, log):
 
     aio.run(first())
     aio.run(second())
-    log("Queue[int] is a generic alias of Queue:", aio.Queue[int].__origin__ is aio.Queue)
+    alias = aio.Queue[int]
+    log(f"Queue[int] is a {type(alias).__name__} of Queue:", alias.__origin__ is aio.Queue)
 
 
 @scenario(

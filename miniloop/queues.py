@@ -29,6 +29,7 @@ import collections
 import heapq
 import sys
 from collections.abc import Callable
+from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
 from .futures import Future
@@ -59,6 +60,10 @@ if sys.version_info >= (3, 13):
 
 class Queue(LoopBound, Generic[T]):
     """A FIFO queue for tasks. `maxsize <= 0` means unbounded (put never waits)."""
+
+    # Queue[int] is a plain types.GenericAlias, as asyncio's is (Generic alone would make it
+    # a typing alias); Generic stays for the type checker.
+    __class_getitem__: Any = classmethod(GenericAlias)
 
     def __init__(self, maxsize: int = 0) -> None:
         self._maxsize = maxsize
