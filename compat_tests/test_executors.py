@@ -135,11 +135,14 @@ async def await_it(fut):
 )
 async def test_cancelling_the_awaiting_task_cancels_the_job_if_not_started(aio, log):
     loop = aio.get_running_loop()
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
     with RecordingExecutor() as pool:
-        running = loop.create_task(await_it(loop.run_in_executor(pool, release.wait)))
+        running = loop.create_task(await_it(loop.run_in_executor(
+            pool, lambda: started.set() or release.wait())))
         queued = loop.create_task(await_it(loop.run_in_executor(pool, square, 3)))
-        await aio.sleep(0.01)
+        await aio.sleep(0)  # both tasks now await their jobs
+        while not started.is_set():  # the only worker is now busy: the second job waits
+            await aio.sleep(0.001)
         running.cancel()
         queued.cancel()
         await aio.sleep(0.01)

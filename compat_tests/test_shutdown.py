@@ -10,7 +10,6 @@ import gc
 import logging
 import sys
 import threading
-import time
 import warnings
 
 from compat_tests.harness import sync_scenario
@@ -34,15 +33,18 @@ def test_run_shuts_down_tasks_then_async_generators_then_the_executor(aio, log):
         finally:
             log("leftover task: cancelled, finally runs")
 
+    generator_closed = threading.Event()
+
     async def ticker():
         try:
             while True:
                 yield
         finally:
             log("async generator: finally runs")
+            generator_closed.set()
 
     def job():
-        time.sleep(0.05)
+        generator_closed.wait(1)  # still running when shutdown_default_executor() starts
         log("executor job: done")
 
     async def main():
@@ -169,19 +171,21 @@ def test_only_started_async_generators_are_finalized(aio, log):
 def test_a_collected_async_generator_is_closed_by_the_loop(aio, log):
     """When an unfinished async generator is garbage collected, the finalizer hook hands
     `aclose()` to the loop as a new task: its finally block may await."""
-    async def gen():
+    async def gen(closed):
         try:
             yield 1
         finally:
             await aio.sleep(0)
             log("finally runs in a task on the loop:", aio.current_task() is not None)
+            closed.set_result(None)
 
     async def main():
-        agen = gen()
+        closed = aio.get_running_loop().create_future()
+        agen = gen(closed)
         await agen.__anext__()
-        del agen
+        del agen  # the last reference: the finalizer hook runs now
         gc.collect()
-        await aio.sleep(0.01)
+        await closed
         log("main goes on")
 
     aio.run(main())

@@ -36,11 +36,12 @@ async def test_signal_sent_to_the_process_is_handled_then_removed(aio, log):
 )
 async def test_adding_a_handler_again_replaces_the_first(aio, log):
     loop = aio.get_running_loop()
-    loop.add_signal_handler(signal.SIGUSR2, log, "first handler ran")
-    loop.add_signal_handler(signal.SIGUSR2, log, "second handler ran")
+    ran = loop.create_future()
+    loop.add_signal_handler(signal.SIGUSR2, ran.set_result, "first handler ran")
+    loop.add_signal_handler(signal.SIGUSR2, ran.set_result, "second handler ran")
     try:
         send_to_myself(signal.SIGUSR2)
-        await aio.sleep(0.01)
+        log(await ran)
     finally:
         loop.remove_signal_handler(signal.SIGUSR2)
 
@@ -51,12 +52,13 @@ async def test_adding_a_handler_again_replaces_the_first(aio, log):
 async def test_signal_handler_runs_in_the_context_of_add_signal_handler(aio, log):
     user = contextvars.ContextVar("user")
     loop = aio.get_running_loop()
+    seen = loop.create_future()
     user.set("alice")
-    loop.add_signal_handler(signal.SIGUSR1, lambda: log("handler sees user=" + user.get()))
+    loop.add_signal_handler(signal.SIGUSR1, lambda: seen.set_result(user.get()))
     user.set("bob")
     try:
         send_to_myself(signal.SIGUSR1)
-        await aio.sleep(0.01)
+        log("handler sees user=" + await seen)
     finally:
         loop.remove_signal_handler(signal.SIGUSR1)
 
@@ -67,11 +69,19 @@ async def test_signal_handler_runs_in_the_context_of_add_signal_handler(aio, log
 async def test_handler_runs_once_per_signal(aio, log):
     loop = aio.get_running_loop()
     count = []
-    loop.add_signal_handler(signal.SIGUSR1, count.append, 1)
+    arrived = []  # one future per signal sent
+
+    def handler():
+        count.append(1)
+        arrived[-1].set_result(None)
+
+    loop.add_signal_handler(signal.SIGUSR1, handler)
     try:
         for _ in range(3):
+            arrived.append(loop.create_future())
             send_to_myself(signal.SIGUSR1)
-            await aio.sleep(0.01)
+            await arrived[-1]
+        await aio.sleep(0.01)  # room for a (wrong) extra run
     finally:
         loop.remove_signal_handler(signal.SIGUSR1)
     log("each signal runs the handler:", len(count))
@@ -138,12 +148,13 @@ def test_close_removes_the_loops_signal_handlers(aio, log):
 )
 async def test_an_error_in_a_signal_handler_goes_to_the_exception_handler(aio, log):
     loop = aio.get_running_loop()
+    reported = loop.create_future()
     loop.set_exception_handler(
-        lambda loop, context: log("handler:", " ".join(context["message"].split()[:3])))
+        lambda loop, context: reported.set_result(" ".join(context["message"].split()[:3])))
     loop.add_signal_handler(signal.SIGUSR1, lambda: 1 / 0)
     try:
         send_to_myself(signal.SIGUSR1)
-        await aio.sleep(0.01)
+        log("handler:", await reported)
     finally:
         loop.remove_signal_handler(signal.SIGUSR1)
     log("the loop kept going")
@@ -156,9 +167,10 @@ async def test_an_error_in_a_signal_handler_goes_to_the_exception_handler(aio, l
 )
 async def test_add_signal_handler_can_take_over_sigint(aio, log):
     loop = aio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, log, "Ctrl-C handled by the program")
+    handled = loop.create_future()
+    loop.add_signal_handler(signal.SIGINT, handled.set_result, "Ctrl-C handled by the program")
     send_to_myself(signal.SIGINT)
-    await aio.sleep(0.01)
+    log(await handled)
     log("main carries on")
     loop.remove_signal_handler(signal.SIGINT)
     log("SIGINT raises KeyboardInterrupt again:",

@@ -136,11 +136,14 @@ async def test_run_coroutine_threadsafe_passes_the_exception_on(aio, log):
 async def test_cancelling_the_concurrent_future_cancels_the_task(aio, log):
     loop = aio.get_running_loop()
 
+    seen = threading.Event()
+
     async def slow():
         try:
             await aio.sleep(10)
         except aio.CancelledError:
             log("coroutine: CancelledError")
+            seen.set()
             raise
 
     def client():
@@ -150,7 +153,7 @@ async def test_cancelling_the_concurrent_future_cancels_the_task(aio, log):
         except TimeoutError as exc:
             log("thread timed out waiting:", type(exc).__name__)
         future.cancel()
-        time.sleep(0.05)
+        seen.wait(1)
         log("concurrent future cancelled:", future.cancelled())
 
     thread = in_a_thread(client)
