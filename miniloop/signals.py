@@ -49,7 +49,7 @@ class SignalMixin:
     _signal_handlers: dict[int, Handle] | None = None  # signal number -> handle, made lazily
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
-        _ready: deque[Handle]
+        _ready: deque[Any]  # Handles, and Tasks standing in for their next step
         _self_writer: socket.socket
         def _check_closed(self) -> None: ...
 
@@ -109,11 +109,7 @@ class SignalMixin:
 
     def _handle_signal(self, sig: int) -> None:
         handle = (self._signal_handlers or {}).get(sig)
-        if handle is None:
-            return  # removed after the signal arrived
-        if handle._cancelled:
-            self.remove_signal_handler(sig)  # cancelling the handle is a way to remove it
-        else:
+        if handle is not None:  # else: removed after the signal arrived
             self._ready.append(handle)
 
     def _remove_all_signal_handlers(self) -> None:
