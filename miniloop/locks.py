@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import collections
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -48,11 +48,9 @@ class AcquireRelease:
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         self.release()
 
-    async def acquire(self) -> Literal[True]:
-        raise NotImplementedError
-
-    def release(self) -> None:
-        raise NotImplementedError
+    # What the subclass provides (Condition borrows them from its lock).
+    acquire: Callable[[], Coroutine[Any, Any, Literal[True]]]
+    release: Callable[[], None]
 
 
 def _describe(obj: object, extra: str, waiters: collections.deque[Any]) -> str:
@@ -179,8 +177,8 @@ class Condition(AcquireRelease, LoopBound):
         self._waiters: collections.deque[Future[Any]] = collections.deque()  # FIFO
         # The lock's methods are ours, as in asyncio (bound once, not wrapped).
         self.locked = lock.locked
-        self.acquire = lock.acquire  # type: ignore[method-assign]
-        self.release = lock.release  # type: ignore[method-assign]
+        self.acquire = lock.acquire
+        self.release = lock.release
 
     def __repr__(self) -> str:
         return _describe(self, "locked" if self.locked() else "unlocked", self._waiters)
@@ -198,7 +196,8 @@ class Condition(AcquireRelease, LoopBound):
         # Discussion: whatever happens, wait() must return (or raise) with the lock held
         # again, because the caller's `async with` will release it. So a CancelledError that
         # arrives while we wait for the notify, or while we queue for the lock, is held back
-        # until the lock is ours, then re-raised (test_condition_cancelled_wait_reacquires).
+        # until the lock is ours, then re-raised
+        # (test_condition_cancelled_wait_reacquires_the_lock_before_raising).
         # 3.13 adds one more rule: if we leave with an exception, we may have swallowed a
         # notify() meant for one waiter, so we pass one on to the next waiter
         # (test_condition_notified_then_cancelled_passes_the_notify_on).
