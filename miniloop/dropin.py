@@ -42,8 +42,9 @@ class MissingFeatureError(NotImplementedError):
     """
 
 
-# asyncio's layout: the public names (`__all__`) of each of its modules, all re-exported by
-# the package itself, so `asyncio.X` and `asyncio.module.X` are the same object.
+# asyncio's layout: the public names (`__all__`) of each of its modules. The package
+# re-exports them (`asyncio.X` and `asyncio.module.X` are the same object), except those of
+# NOT_REEXPORTED.
 PUBLIC: dict[str, tuple[str, ...]] = {
     "base_events": ("BaseEventLoop", "Server"),
     "base_futures": (),
@@ -63,6 +64,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "locks": ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"),
     "log": (),
     "mixins": (),
+    "proactor_events": ("BaseProactorEventLoop",),
     "protocols": ("BaseProtocol", "Protocol", "DatagramProtocol", "SubprocessProtocol",
                   "BufferedProtocol"),
     "queues": ("Queue", "PriorityQueue", "LifoQueue", "QueueFull", "QueueEmpty",
@@ -89,6 +91,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
                     "FastChildWatcher", "PidfdChildWatcher", "MultiLoopChildWatcher",
                     "ThreadedChildWatcher", "DefaultEventLoopPolicy", "EventLoop"),
 }
+
+NOT_REEXPORTED = {"proactor_events", "selector_events", "staggered"}
 
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
@@ -178,10 +182,11 @@ def install() -> None:
         module = StandIn(f"asyncio.{home}")
         module._offer(public + MODULE_ONLY.get(home, ()), objects, home)
         module.__all__ = [name for name in public if name in vars(module)]
-        package._offer(public, objects, home)
+        if home not in NOT_REEXPORTED:
+            package._offer(public, objects, home)
         setattr(package, home, module)
         modules.append(module)
     # `from asyncio import *` brings what exists (the rest fails when it is used by name).
-    package.__all__ = [name for public in PUBLIC.values() for name in public
-                       if name in vars(package)]
+    package.__all__ = [name for home, public in PUBLIC.items() for name in public
+                       if name in vars(package) and home not in NOT_REEXPORTED]
     sys.modules.update((module.__name__, module) for module in modules)

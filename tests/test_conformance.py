@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import unittest
 
 from compat_tests import conformance
@@ -48,6 +49,24 @@ def test_every_outcome_is_recorded_as_soon_as_the_test_ends():
     # A "started" record comes first, so that a hang can be pinned on the running test.
     started = {r["started"] for r in records if "started" in r}
     assert started >= {r["id"] for r in records if r.get("outcome") not in (None, "skipped")}
+
+
+class Hangs(unittest.TestCase):
+    __test__ = False
+
+    def test_hangs(self):
+        time.sleep(5)
+
+
+def test_a_hung_test_is_interrupted_and_recorded_as_an_error(monkeypatch):
+    monkeypatch.setattr(conformance, "TEST_TIMEOUT", 0.1)
+    out = io.StringIO()
+    started = time.monotonic()
+    unittest.defaultTestLoader.loadTestsFromTestCase(Hangs).run(conformance.RecordingResult(out))
+    assert time.monotonic() - started < 2
+    record = json.loads(out.getvalue().splitlines()[-1])
+    assert record["outcome"] == "error"
+    assert "TestHung: test still running after 0.1 s, interrupted" in record["detail"]
 
 
 def test_the_verdict_holds_outcomes_against_the_list():

@@ -246,3 +246,27 @@ def test_only_the_default_policy_exists():
             print(exc)
     ''')
     assert out.startswith("miniloop has only asyncio's default event loop policy, not 'Custom'")
+
+
+def test_the_layout_table_is_asyncio_s_own():
+    """dropin.PUBLIC says which names each asyncio module has; check it against the real
+    asyncio of this Python, so the stand-ins cannot drift from it."""
+    import asyncio
+    import importlib
+
+    from miniloop import dropin
+
+    def on_this_python(names):
+        return sorted(n for n in names if sys.version_info >= dropin.SINCE.get(n, (0, 0)))
+
+    reexported = set()
+    for home, public in dropin.PUBLIC.items():
+        real = importlib.import_module(f"asyncio.{home}")
+        assert sorted(getattr(real, "__all__", ())) == on_this_python(public), home
+        for name in dropin.MODULE_ONLY.get(home, ()):
+            assert hasattr(real, name), f"asyncio.{home}.{name}"
+        if home not in dropin.NOT_REEXPORTED:
+            reexported.update(on_this_python(public))
+    assert all(hasattr(asyncio, name) for name in reexported)
+    # (3.11's asyncio.__all__ forgets TaskGroup, which asyncio.TaskGroup has all the same.)
+    assert set(asyncio.__all__) | {"TaskGroup"} == reexported
