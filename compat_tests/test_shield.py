@@ -92,7 +92,7 @@ async def test_shield_of_a_coroutine_runs_it_in_a_task_that_survives(aio, log):
     finished = aio.Event()
 
     async def work():
-        await aio.sleep(0.02)
+        await aio.sleep(0.03)
         log("coroutine went on: done")
         finished.set()
 

@@ -70,7 +70,7 @@ async def test_first_failure_cancels_the_siblings_and_the_body(aio, log):
 )
 async def test_errors_failing_in_the_same_turn_are_collected_in_order(aio, log):
     async def fail(exc):
-        await aio.sleep(0.01)
+        await aio.sleep(0)  # both fail on the second turn, before either can be cancelled
         raise exc
 
     try:
@@ -445,3 +445,70 @@ async def test_create_task_takes_name_and_context(aio, log):
         task = group.create_task(read(), name="worker", context=ctx)
     log("name", task.get_name())
     log("context value:", task.result())
+
+
+@scenario(
+    "long task cancelled",
+    "ExceptionGroup[TimeoutError: ]",
+)
+async def test_timeout_inside_the_body_of_a_taskgroup(aio, log):
+    """The TimeoutError leaves the body like any error: the group cancels its tasks and
+    reports it in an ExceptionGroup."""
+    async def long():
+        try:
+            await aio.sleep(1)
+        except aio.CancelledError:
+            log("long task cancelled")
+            raise
+
+    try:
+        async with aio.TaskGroup() as group:
+            group.create_task(long())
+            async with aio.timeout(0.01):
+                await aio.sleep(1)
+    except ExceptionGroup as eg:
+        log(describe(eg))
+
+
+@scenario(
+    "ExceptionGroup[ValueError: from a task, KeyError: 'from the body']",
+)
+async def test_the_body_error_comes_after_the_task_errors(aio, log):
+    async def fail():
+        raise ValueError("from a task")
+
+    try:
+        async with aio.TaskGroup() as group:
+            group.create_task(fail())
+            try:
+                await aio.sleep(1)
+            except aio.CancelledError:
+                raise KeyError("from the body")
+    except ExceptionGroup as eg:
+        log(describe(eg))
+
+
+@scenario(
+    "ExceptionGroup[ValueError: cleanup failed]",
+    "error's context: CancelledError",
+    changed={(3, 13): [
+        "ExceptionGroup[ValueError: cleanup failed]",
+        "error's context: TimeoutError",
+    ]},
+)
+async def test_timeout_around_a_group_whose_task_fails_on_cancel(aio, log):
+    """The timeout cancels the group, and a task turns its CancelledError into an error: the
+    ExceptionGroup wins over the timeout. 3.13 marks the timeout in the context chain of
+    each error in the group."""
+    async def fails_on_cancel():
+        try:
+            await aio.sleep(1)
+        except aio.CancelledError:
+            raise ValueError("cleanup failed")
+
+    try:
+        async with aio.timeout(0.01), aio.TaskGroup() as group:
+            group.create_task(fails_on_cancel())
+    except ExceptionGroup as eg:
+        log(describe(eg))
+        log("error's context:", type(eg.exceptions[0].__context__).__name__)

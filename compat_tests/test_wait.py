@@ -1,6 +1,7 @@
 """wait(): (done, pending) sets of the objects you passed, and a timeout that cancels nothing."""
 
 import concurrent.futures as cf
+import gc
 
 from compat_tests.harness import scenario
 
@@ -121,7 +122,7 @@ async def test_wait_in_a_while_pending_loop(aio, log):
                for name, d in [("t3", 0.04), ("t1", 0.0), ("t2", 0.02)]}
     while pending:
         done, pending = await aio.wait(pending, return_when=aio.FIRST_COMPLETED)
-        for task in done:
+        for task in sorted(done, key=lambda t: t.get_name()):  # a set: no order of its own
             log("finished:", task.result())
     log("nothing pending")
 
@@ -181,3 +182,43 @@ async def test_wait_constants_are_concurrent_futures_strings(aio, log):
     log("same as concurrent.futures:", (aio.FIRST_COMPLETED, aio.FIRST_EXCEPTION,
                                         aio.ALL_COMPLETED) ==
         (cf.FIRST_COMPLETED, cf.FIRST_EXCEPTION, cf.ALL_COMPLETED))
+
+
+@scenario(
+    "done ['a', 'b'] pending ['c']",
+)
+async def test_wait_first_completed_may_return_several(aio, log):
+    """Everything that finished by the time the waiter wakes is in `done`, not just one."""
+    loop = aio.get_running_loop()
+    a, b, c = (loop.create_future() for _ in range(3))
+    for fut, name in ((a, "a"), (b, "b"), (c, "c")):
+        fut.name = name
+
+    def finish_two():
+        a.set_result(1)
+        b.set_result(2)
+
+    loop.call_soon(finish_two)
+    done, pending = await aio.wait([a, b, c], return_when=aio.FIRST_COMPLETED)
+    log("done", sorted(f.name for f in done), "pending", sorted(f.name for f in pending))
+
+
+@scenario(
+    "done 1",
+    "reported: Task exception was never retrieved",
+)
+async def test_wait_does_not_retrieve_the_errors_it_waits_for(aio, log):
+    """wait() only looks at exceptions for FIRST_EXCEPTION; a failed task returned in
+    `done` and then dropped unread is still reported by the loop."""
+    reported = []
+    aio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx))
+
+    async def fail():
+        raise ValueError("unread")
+
+    done, _ = await aio.wait([aio.create_task(fail())])
+    log("done", len(done))
+    del done
+    gc.collect()
+    for context in reported:
+        log("reported:", context["message"])

@@ -122,10 +122,10 @@ async def test_result_that_arrives_in_the_same_turn_as_the_timeout(aio, log):
     cancelled the waiting task, so the timeout wins and the result is dropped."""
     loop = aio.get_running_loop()
     fut = loop.create_future()
-    loop.call_later(0.01, fut.set_result, "late")
-    loop.call_soon(time.sleep, 0.05)  # block the loop past both deadlines
+    loop.call_later(0.03, fut.set_result, "late")
+    loop.call_soon(time.sleep, 0.1)  # block the loop past both deadlines
     try:
-        log("wait_for returned", repr(await aio.wait_for(fut, timeout=0.02)))
+        log("wait_for returned", repr(await aio.wait_for(fut, timeout=0.06)))
     except TimeoutError:
         log("wait_for raised TimeoutError; the future has", repr(fut.result()))
 
@@ -206,3 +206,17 @@ async def test_wait_for_inside_timeout(aio, log):
         except TimeoutError:
             log("inner timeout first: TimeoutError")
         log("outer block continues")
+
+
+@scenario(
+    "wait_for raised KeyError: 'inner'",
+)
+async def test_wait_for_passes_the_inner_error_on(aio, log):
+    async def fail():
+        await aio.sleep(0)
+        raise KeyError("inner")
+
+    try:
+        await aio.wait_for(fail(), timeout=1)
+    except KeyError as exc:
+        log.error("wait_for raised", exc)

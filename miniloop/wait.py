@@ -68,9 +68,10 @@ async def wait(fs: Iterable[Future[Any]], *, timeout: float | None = None,
     def on_done(fut: Future[Any]) -> None:
         nonlocal remaining
         remaining -= 1
-        failed = not fut.cancelled() and fut.exception() is not None  # a cancel is no failure
+        # exception() is only asked for FIRST_EXCEPTION: asking marks the error retrieved,
+        # and wait() must not silence "exception was never retrieved" otherwise.
         if (remaining <= 0 or return_when == FIRST_COMPLETED
-                or (return_when == FIRST_EXCEPTION and failed)):
+                or (return_when == FIRST_EXCEPTION and _failed(fut))):
             if timer is not None:
                 timer.cancel()
             release()
@@ -90,6 +91,11 @@ async def wait(fs: Iterable[Future[Any]], *, timeout: float | None = None,
 
     done = {fut for fut in futures if fut.done()}
     return done, futures - done
+
+
+def _failed(fut: Future[Any]) -> bool:
+    """Finished with an exception (a cancellation does not count as one)."""
+    return not fut.cancelled() and fut.exception() is not None
 
 
 # == as_completed ===========================================================================
