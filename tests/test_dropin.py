@@ -131,7 +131,17 @@ def test_an_uncaught_exception_looks_the_same_as_with_python(tmp_path):
 def test_python_m_miniloop_without_a_script_prints_the_usage():
     result = run_python("-m", "miniloop")
     assert result.returncode == 1
-    assert result.stderr.startswith("usage: python -m miniloop SCRIPT")
+    assert result.stderr.startswith("usage: python -m miniloop (SCRIPT | -m MODULE | -c CODE)")
+
+
+def test_python_m_miniloop_also_takes_code_and_modules(tmp_path):
+    code = "import asyncio, sys; print(type(asyncio.new_event_loop()).__module__, sys.argv)"
+    result = run_python("-m", "miniloop", "-c", code, "arg")
+    assert result.stdout == "miniloop.loop ['-c', 'arg']\n", result.stderr
+    (tmp_path / "prog.py").write_text(code + "\n")
+    result = run_python("-m", "miniloop", "-m", "prog", "arg", cwd=tmp_path)
+    assert result.stdout == f"miniloop.loop [{str(tmp_path / 'prog.py')!r}, 'arg']\n", (
+        result.stderr)
 
 
 def test_asyncio_names_resolve_to_miniloop_in_asyncio_layout():
