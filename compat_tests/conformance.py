@@ -150,6 +150,10 @@ def run_module(module_name: str, results: TextIO, *, control: bool) -> None:
         install()  # before anything (unittest.async_case, unittest.mock) imports asyncio
     try:
         module = importlib.import_module(f"{PACKAGE}.{module_name}")
+    except unittest.SkipTest as skip:  # the whole module does not apply here
+        results.write(json.dumps({"id": f"{module_name} (import)", "outcome": "skipped",
+                                  "detail": str(skip)}) + "\n")
+        return
     except BaseException:  # e.g. a MissingFeatureError at import time
         results.write(json.dumps({"id": f"{module_name} (import)", "outcome": "error",
                                   "detail": traceback.format_exc()}) + "\n")
