@@ -24,6 +24,7 @@ a line `N passed, M failed` (errors count as failed; skipped tests count as neit
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pathlib
 import signal
@@ -243,6 +244,10 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(modules) - set(MODULES))
     if unknown:
         print(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+        return 2
+    if importlib.util.find_spec(PACKAGE) is None:
+        print(f"{sys.executable} has no {PACKAGE}: this Python was installed without its "
+              f"test suite (on Debian, install the libpython3.X-testsuite package)")
         return 2
     backend = "real asyncio (control)" if control else "miniloop"
     print(f"CPython {sys.version.split()[0]}'s asyncio tests on {backend}")
