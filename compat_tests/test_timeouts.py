@@ -1,5 +1,7 @@
 """timeout() and timeout_at(): a deadline is a cancel() on a timer, converted on the way out."""
 
+import time
+
 from compat_tests.harness import scenario, sync_scenario
 
 
@@ -269,3 +271,29 @@ def test_timeout_needs_a_running_loop(aio, log):
     except RuntimeError as exc:
         log.error("", exc)
         log.lines[-1] = log.lines[-1].strip()
+
+
+@scenario(
+    "inner let CancelledError through",
+    "outer raised TimeoutError",
+    "inner expired True outer expired True",
+    "cancelling() 0",
+)
+async def test_nested_deadlines_passing_in_the_same_turn(aio, log):
+    """Both timers fire before the task runs again: two cancel requests, one CancelledError.
+    The inner timeout takes back its request and still sees the outer one, so it lets the
+    error through even though it expired too; the outer one converts it."""
+    loop = aio.get_running_loop()
+    try:
+        async with aio.timeout(0.06) as outer:
+            try:
+                async with aio.timeout(0.03) as inner:
+                    loop.call_soon(time.sleep, 0.1)  # block the loop past both deadlines
+                    await aio.sleep(1)
+            except aio.CancelledError:
+                log("inner let CancelledError through")
+                raise
+    except TimeoutError:
+        log("outer raised TimeoutError")
+    log("inner expired", inner.expired(), "outer expired", outer.expired())
+    log("cancelling()", aio.current_task().cancelling())

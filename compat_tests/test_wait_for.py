@@ -220,3 +220,37 @@ async def test_wait_for_passes_the_inner_error_on(aio, log):
         await aio.wait_for(fail(), timeout=1)
     except KeyError as exc:
         log.error("wait_for raised", exc)
+
+
+@scenario(
+    "waiter raised CancelledError",
+    "waiter cancelled: True",
+    changed={(3, 12): [
+        "wait_for returned 'kept', cancelling() 1",
+        "waiter cancelled: False",
+    ]},
+)
+async def test_waiter_cancelled_while_the_inner_swallows_the_cancellation(aio, log):
+    """3.11 re-raises the waiter's CancelledError once the inner work is done, dropping its
+    value. 3.12+ awaits the work directly, so the work decides: it returned a value, and the
+    cancellation is gone (only cancelling() still remembers it)."""
+    async def stubborn():
+        try:
+            await aio.sleep(1)
+        except aio.CancelledError:
+            await aio.sleep(0)
+            return "kept"
+
+    async def waiter():
+        try:
+            value = await aio.wait_for(stubborn(), timeout=1)
+            log(f"wait_for returned {value!r}, cancelling()", aio.current_task().cancelling())
+        except aio.CancelledError:
+            log("waiter raised CancelledError")
+            raise
+
+    w = aio.create_task(waiter())
+    await aio.sleep(0.005)
+    w.cancel()
+    await aio.gather(w, return_exceptions=True)
+    log("waiter cancelled:", w.cancelled())
