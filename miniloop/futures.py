@@ -10,22 +10,31 @@ What you learn here:
    That keeps `set_result()` cheap and re-entrancy free, and it is what makes the order of
    events explainable: completion is one event, reacting to it is another.
 
-3. How `await fut` suspends a coroutine. `Future.__await__` is a generator:
+3. How `await fut` suspends a coroutine. `await` asks `fut.__await__()` for an iterator
+   and takes one step of it; a Future is its own iterator, and one step (`__next__`) is:
 
-       if not done:            # nothing to return yet...
-           yield self          # ...so hand *this future* up to whoever drives the coroutine
-       return self.result()    # resumed after the future is done: the await's value
+       if not done:                      # nothing to return yet...
+           return self                   # ...so hand *this future* up, as a yielded value
+       raise StopIteration(self.result())  # done: how an iterator returns the await's value
 
-   `await` passes that `yield` straight up through every coroutine in the chain until it
-   reaches the `Task` that called `coro.send()`. The task receives the future, adds its own
-   wake-up as a done-callback, and returns to the loop. When the future is done, the wake-up
-   runs, the task calls `coro.send(None)` again, the generator resumes after its `yield` and
-   returns the result. That is the whole trick: a coroutine suspends by yielding a future,
-   and it is resumed by whoever completes it (see tasks.py for the other half).
+   `await` passes the yielded future straight up through every coroutine in the chain until
+   it reaches the `Task` that called `coro.send()`. The task receives the future, adds its
+   own wake-up as a done-callback, and returns to the loop. When the future is done, the
+   wake-up runs, the task calls `coro.send(None)` again, which steps the future once more,
+   and now the step returns the result. That is the whole trick: a coroutine suspends by
+   yielding a future, and it is resumed by whoever completes it (tasks.py: the other half).
+
+   (The same two steps read more naturally as a generator, `if not done: yield self` then
+   `return self.result()`, and pure-Python asyncio writes it so. But a generator is a
+   200-byte object per `await`, alive as long as the coroutine waits: a third of what a
+   pending task costs. The future as its own iterator costs nothing, and the same time
+   within noise; benchmark `memory`: 921 -> 730 bytes per pending task. C asyncio does the
+   same with a small iterator object.)
 
    `_asyncio_future_blocking` is the flag asyncio uses for the hand-off: set just before the
-   yield so the task can tell "a future I must wait for" from a stray `yield`. We keep
-   asyncio's name so that code (and `isfuture`) that duck-types futures works unchanged.
+   future is handed up, so the task can tell "a future I must wait for" from a stray
+   `yield`. We keep asyncio's name so that code (and `isfuture`) that duck-types futures
+   works unchanged.
 """
 
 from __future__ import annotations
@@ -67,8 +76,9 @@ def isfuture(obj: object) -> bool:
 class Future(Generic[T]):
     """The result of an operation that has not finished yet."""
 
-    # State lives in class attributes with defaults so that a Future costs only the
-    # attributes it actually sets (most futures never see an exception or a cancel message).
+    # Rarely set state lives in class attributes with defaults, so that a Future costs only
+    # the attributes it actually sets (most futures never see an exception or a cancel
+    # message). What every future sets is set in __init__ too (see the Discussion there).
     _state = PENDING
     _result: Any = None
     _exception: BaseException | None = None
@@ -77,12 +87,24 @@ class Future(Generic[T]):
     _cancelled_exc: BaseException | None = None  # the CancelledError a task's coroutine raised
     _source_traceback: traceback.StackSummary | None = None  # where it was created (debug)
     _log_traceback = False               # True while an exception was set but never looked at
-    _asyncio_future_blocking = False     # see the module docstring
+    _asyncio_future_blocking = False     # on the class too: isfuture() looks for it there
 
     def __init__(self, *, loop: EventLoop | None = None) -> None:
+        # Discussion: why attributes with class defaults are set here anyway. CPython keeps
+        # instance attributes in a compact array whose layout all instances of a class share
+        # and which is fixed early; writing later an attribute that does not fit the layout
+        # turns that instance's array into a real dict, 0.2 us (and ~100 bytes) on the spot
+        # (measured on 3.11: a Task's `_state` did not fit). Setting what the common path
+        # writes (state, result, callbacks, the await flag) up front took a trivial task's
+        # step from 0.87 to 0.45 us, and spawn from 3.9 to 3.4 us per task.
         self._loop: EventLoop = loop if loop is not None else current.get_event_loop()
-        # (callback, context) pairs, in the order they were added.
-        self._callbacks: list[tuple[Callable[[Any], object], contextvars.Context | None]] = []
+        self._state = PENDING
+        self._result = None
+        # (callback, context) pairs, in the order they were added. The list is made by the
+        # first add_done_callback(): a task that nobody awaits never needs one (56 bytes).
+        self._callbacks: list[tuple[Callable[[Any], object], contextvars.Context | None]] | \
+            tuple[()] = ()
+        self._asyncio_future_blocking = False  # see the module docstring
         if self._loop.get_debug():
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
 
@@ -186,33 +208,41 @@ class Future(Generic[T]):
         """Call `fn(future)` (through call_soon) when the future is done; at once if it is."""
         if self._state != PENDING:
             self._loop.call_soon(fn, self, context=context)
-        else:
+        elif self._callbacks:
             self._callbacks.append((fn, context))
+        else:
+            self._callbacks = [(fn, context)]
 
     def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
         """Forget every registration of `fn`; return how many there were."""
         kept = [(f, ctx) for f, ctx in self._callbacks if f != fn]
         removed = len(self._callbacks) - len(kept)
         if removed:
-            self._callbacks[:] = kept
+            self._callbacks = kept
         return removed
 
     def _schedule_callbacks(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
+        callbacks, self._callbacks = self._callbacks, ()
         for fn, ctx in callbacks:
             self._loop.call_soon(fn, self, context=ctx)
 
     # -- The await protocol (see the module docstring) ----------------------------------------
 
     def __await__(self) -> Generator[Any, None, T]:
-        if not self.done():
-            self._asyncio_future_blocking = True
-            yield self  # up to the Task, which resumes us when we are done
-        if not self.done():
-            raise RuntimeError("await wasn't used with future")
-        return self.result()
+        # The future is its own iterator (module docstring, 3.); typed as the generator it
+        # stands in for, so that `await fut` is a T to the type checker.
+        return self  # type: ignore[return-value]
 
     __iter__ = __await__  # `yield from fut` in generator-based coroutines
+
+    def __next__(self) -> Future[T]:
+        """One step of `await fut`: hand the future up while pending, then the result."""
+        if self._state == PENDING:
+            if self._asyncio_future_blocking:  # handed up already, and nobody took it
+                raise RuntimeError("await wasn't used with future")
+            self._asyncio_future_blocking = True
+            return self  # up to the Task, which steps us again once we are done
+        raise StopIteration(self.result())
 
     def __del__(self) -> None:
         """Report an exception that nobody ever retrieved (it would otherwise vanish)."""

@@ -6,7 +6,7 @@ also knows *when* it is due and sits in the loop's timer heap until then. Either
 caller gets the handle back, and `handle.cancel()` is how it changes its mind.
 
 Cancelling does not remove anything from a queue (that would cost a search); it only marks
-the handle, and the loop skips marked handles when it meets them. The loop counts cancelled
+the handle, and a marked handle does nothing when its turn comes. The loop counts cancelled
 timers so that a program which keeps scheduling and cancelling timeouts does not grow the
 heap without bound (see `EventLoop._drop_cancelled_timers`).
 
@@ -71,20 +71,26 @@ class Handle:
         it goes to the loop's exception handler, which logs it, and the loop carries on.
         KeyboardInterrupt and SystemExit are the exceptions: they stop the loop.
         """
+        if self._cancelled:
+            return  # cancelled while it waited in the queue: its turn does nothing
         try:
             self._context.run(self._callback, *self._args)  # type: ignore[arg-type, misc]
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
-            context = {
-                "message": f"Exception in callback {self._describe()}",
-                "exception": exc,
-                "handle": self,
-            }
-            if self._source_traceback:
-                context["source_traceback"] = self._source_traceback
-            self._loop.call_exception_handler(context)
+            self._report(exc)
         del self  # no reference cycle through this frame (see Task._step)
+
+    def _report(self, exc: BaseException) -> None:
+        """Hand an exception that escaped the callback to the loop's exception handler."""
+        context = {
+            "message": f"Exception in callback {self._describe()}",
+            "exception": exc,
+            "handle": self,
+        }
+        if self._source_traceback:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
 
     def _describe(self) -> str:
         return format_callback(self._callback, self._args or (), debug=self._loop.get_debug())
@@ -130,7 +136,7 @@ class TimerHandle(Handle):
         return self._when
 
     def cancel(self) -> None:
-        if not self._cancelled:
+        if not self._cancelled and self._scheduled:  # only a timer still in the heap counts
             self._loop._timer_handle_cancelled(self)
         super().cancel()
 

@@ -3,12 +3,12 @@
 What you learn here: the other half of the protocol that futures.py starts. A task owns a
 coroutine and advances it with `coro.send(None)` (or `coro.throw(exc)`) in `_step`:
 
-* The coroutine runs until it reaches an `await` of a pending future. The future's
-  `__await__` yields the future itself, and the `yield` travels up through every `await` to
+* The coroutine runs until it reaches an `await` of a pending future. The future yields
+  itself (futures.py, 3.), and the yielded value travels up through every `await` to
   `_step`, where `send()` returns it. The task registers `_wakeup` as the future's
   done-callback and returns to the loop: the coroutine is now suspended.
 * When the future is done, the loop runs `_wakeup`, which calls `_step` again: `send(None)`
-  resumes the coroutine right after its `yield`, and `await` evaluates to the result (or
+  resumes the coroutine at its `await`, and `await` evaluates to the result (or
   `throw()` raises the future's exception at the `await`).
 * A bare `yield` (what `sleep(0)` does) yields None: "I have nothing to wait for, but let
   everyone else run first". The task simply schedules its next step at the back of the queue.
@@ -40,6 +40,7 @@ from . import current
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
 from .futures import PENDING, Future, isfuture
+from .handles import Handle
 from .reprs import task_info
 
 if TYPE_CHECKING:
@@ -67,14 +68,17 @@ class Task(Future[T]):
             self._log_destroy_pending = False  # there is nothing to complain about
             raise TypeError(f"a coroutine was expected, got {coro!r}")
         self._coro = coro
-        self._name = f"Task-{next(_task_numbers)}" if name is None else str(name)
+        # The default name is only a number until someone asks for it (as in asyncio 3.12+):
+        # formatting "Task-N" for every task cost 0.15 us and 30 bytes per task, and most
+        # tasks are never named in a repr or a log.
+        self._name: str | int = next(_task_numbers) if name is None else str(name)
         self._context = contextvars.copy_context() if context is None else context
         self._fut_waiter: Future[Any] | None = None  # the future we are suspended on
         self._must_cancel = False          # throw CancelledError in at the next step
         self._num_cancels_requested = 0    # what cancelling() reports
         # The first step is scheduled, not run: create_task() returns before the coroutine
         # has executed a single line.
-        self._loop.call_soon(self._step, context=self._context)
+        self._schedule_step()
         self._loop._tasks.add(self)
 
     def __repr__(self) -> str:
@@ -98,6 +102,8 @@ class Task(Future[T]):
             return self._context
 
     def get_name(self) -> str:
+        if isinstance(self._name, int):
+            self._name = f"Task-{self._name}"
         return self._name
 
     def set_name(self, value: object) -> None:
@@ -175,7 +181,10 @@ class Task(Future[T]):
         except BaseException as error:
             Future.set_exception(self, error)
         else:
-            self._suspend_on(yielded)
+            if yielded is None:  # a bare yield, as in sleep(0): run again after the others
+                self._schedule_step()
+            else:
+                self._suspend_on(yielded)
         finally:
             loop._current_task = None
         # Discussion: when the coroutine raised, its traceback keeps the coroutine's frame
@@ -186,6 +195,34 @@ class Task(Future[T]):
         # `test_never_retrieved_is_reported_as_soon_as_the_task_is_dropped`). So every frame
         # between the loop and the coroutine lets go of what it ran, as asyncio's do.
         del self
+
+    def _schedule_step(self) -> None:
+        """Queue our next step (without an exception to throw in) behind everything queued.
+
+        Discussion: the task goes into the loop's ready queue *itself*, where asyncio puts a
+        Handle wrapping `task._step`; the loop calls `_run` below when its turn comes. The
+        position in the queue is the same, so the order of events is the same; what goes
+        away is a Handle allocated, filled and freed for every `sleep(0)` and every new task,
+        and the generic `call_soon(*args, context=...)` call around it. That took a task
+        switch from 0.87 to 0.55 us (benchmark `switch`) and spawn from 4.5 to 3.9 us.
+        Debug mode keeps the Handle, so that call_soon's thread check still runs.
+        """
+        loop = self._loop
+        if loop._debug:
+            loop.call_soon(self._step, context=self._context)
+        else:
+            loop._check_closed()  # as call_soon would: "Event loop is closed"
+            loop._ready.append(self)
+
+    def _run(self) -> None:
+        """Our turn in the ready queue (see `_schedule_step`): take the step in our context."""
+        try:
+            self._context.run(self._step)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # as for any callback that raises (Handle._run)
+            Handle(self._step, (), self._loop, self._context)._report(exc)
+        del self  # no reference cycle through this frame (see the end of _step)
 
     def _suspend_on(self, yielded: Any) -> None:
         """The coroutine yielded `yielded` to us: decide when its next step runs."""
@@ -206,8 +243,6 @@ class Task(Future[T]):
                 # cancel() arrived while we were running: pass it on to what we now wait for.
                 if self._must_cancel and yielded.cancel(msg=self._cancel_message):
                     self._must_cancel = False
-        elif yielded is None:  # a bare yield, as in sleep(0): run again after the others
-            self._loop.call_soon(self._step, context=self._context)
         elif inspect.isgenerator(yielded):
             self._schedule_error(RuntimeError(
                 f"yield was used instead of yield from for generator in task {self!r} "
@@ -226,7 +261,7 @@ class Task(Future[T]):
         except BaseException as exc:  # its exception, or CancelledError, is raised at the await
             self._step(exc)
         else:
-            # No need to pass the result: Future.__await__ fetches it with self.result().
+            # No need to pass the result: the future's next step fetches it (Future.__next__).
             self._step()
         del self  # no reference cycle through this frame (see the end of _step)
 
