@@ -253,3 +253,35 @@ async def test_later_errors_of_gather_children_are_not_logged(aio, log):
     del second
     gc.collect()  # the children are garbage now: an unretrieved error would be logged
     log("later error retrieved, not logged:", reported == [])
+
+
+@scenario(
+    "cancel() of the waiter returned True",
+    "waiter raised CancelledError",
+    "gather itself finished with [1]",
+)
+async def test_cancellation_in_the_same_turn_as_the_last_completion(aio, log):
+    """The child is already done, so cancelling the gather reaches no child and fails; the
+    waiting task remembers the request instead and raises CancelledError at its next step,
+    although the result it waited for has arrived."""
+    loop = aio.get_running_loop()
+    child = loop.create_future()
+    outer = aio.gather(child)
+
+    async def waiter():
+        try:
+            await outer
+            log("waiter got the result")
+        except aio.CancelledError:
+            log("waiter raised CancelledError")
+
+    w = aio.create_task(waiter())
+    await aio.sleep(0)
+
+    def complete_and_cancel():
+        child.set_result(1)
+        log("cancel() of the waiter returned", w.cancel())
+
+    loop.call_soon(complete_and_cancel)
+    await w
+    log("gather itself finished with", outer.result())
