@@ -15,6 +15,7 @@ One turn of the loop (`_run_once`, the heart of this file) always goes in this o
 2. Ask the selector which descriptors are ready, blocking for as long as there is nothing
    else to do: 0 if callbacks are ready, until the nearest timer if there is one, forever if
    there is nothing at all. Ready descriptors' handles go to the back of `_ready`.
+   (Just before, read interest that a socket no longer uses is dropped: sockets.py.)
 3. Move every timer that is due to the back of `_ready`.
 4. Run the callbacks that are in `_ready` *now* (count them first). Callbacks they schedule
    land behind them and wait for the next turn, so a task that keeps yielding cannot starve
@@ -104,6 +105,9 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
         self._self_reader.setblocking(False)
         self._self_writer.setblocking(False)
         self._add_reader(self._self_reader.fileno(), self._read_from_self)
+        # Sockets whose last sock_recv-like wait ended this turn, still registered in case
+        # they read again at once (see SocketMixin._wait_readable): fd -> finished handle.
+        self._idle_readers: dict[int, Handle] = {}
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} running={self.is_running()} "
@@ -367,22 +371,33 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
     def _watch(self, fd: FileDescriptorLike, event: int, handle: Handle) -> Handle:
         """Register `handle` for `event` on `fd`; it replaces (and cancels) an earlier one.
 
-        The selector keeps one key per fd, whose data is the pair (reader, writer): reading
-        and writing interest on the same fd share the registration.
+        The selector keeps one key per fd, whose data is the list [reader, writer]: reading
+        and writing interest on the same fd share the registration. Replacing a handle where
+        the interest is already registered is a plain list assignment, with no call into the
+        selector: that is what makes sockets.py's sticky read registrations cheap.
         """
         self._check_closed()
-        try:
-            key = self._selector.get_key(fd)
-        except KeyError:
-            handles = (handle, None) if event == selectors.EVENT_READ else (None, handle)
+        key = self._selector.get_map().get(fd)
+        if key is not None and _closed_since_registered(key):
+            # Discussion: the user closed this fd's previous socket while it was still
+            # registered (sockets.py leaves a finished reader registered until the next turn,
+            # and asyncio users close sockets directly). The kernel forgot the fd at close();
+            # the selector's map did not, and would take the new socket that got the same
+            # number for the old one: no system call, no events, a hang. Start afresh.
+            for stale in key.data:
+                if stale is not None:
+                    stale.cancel()
+            self._selector.unregister(key.fd)
+            key = None
+        if key is None:
+            handles = [handle, None] if event == selectors.EVENT_READ else [None, handle]
             self._selector.register(fd, event, handles)
             return handle
-        reader, writer = key.data
-        if event == selectors.EVENT_READ:
-            old, handles = reader, (handle, writer)
-        else:
-            old, handles = writer, (reader, handle)
-        self._selector.modify(fd, key.events | event, handles)
+        slot = 0 if event == selectors.EVENT_READ else 1
+        handles = key.data
+        old, handles[slot] = handles[slot], handle
+        if not key.events & event:
+            self._selector.modify(fd, key.events | event, handles)
         if old is not None:
             old.cancel()
         return handle
@@ -394,17 +409,15 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
             key = self._selector.get_key(fd)
         except KeyError:
             return False
-        reader, writer = key.data
-        if event == selectors.EVENT_READ:
-            old, handles = reader, (None, writer)
-        else:
-            old, handles = writer, (reader, None)
+        handles = key.data
+        slot = 0 if event == selectors.EVENT_READ else 1
+        old, handles[slot] = handles[slot], None
         remaining = key.events & ~event
         if remaining:
             self._selector.modify(fd, remaining, handles)
         else:
             self._selector.unregister(fd)
-        if old is None:
+        if old is None or old._cancelled:  # a cancelled one is a finished sock_* wait's
             return False
         old.cancel()
         return True
@@ -414,6 +427,8 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
     def _run_once(self) -> None:
         """One turn: drop cancelled timers, poll I/O, collect due timers, run what is ready."""
         self._drop_cancelled_timers()
+        if self._idle_readers:
+            self._drop_idle_readers()
 
         # ---- Poll I/O, for as long as we can afford to block ----
         if self._ready or self._stopping:
@@ -582,6 +597,16 @@ def _check_fileobj(fd: FileDescriptorLike) -> None:
             int(fd.fileno())
         except (AttributeError, TypeError, ValueError):
             raise ValueError(f"Invalid file object: {fd!r}") from None
+
+
+def _closed_since_registered(key: selectors.SelectorKey) -> bool:
+    """True if the socket (or file) registered under `key` has been closed since."""
+    if isinstance(key.fileobj, int):
+        return False
+    try:
+        return key.fileobj.fileno() != key.fd  # a closed socket says -1
+    except ValueError:  # a closed file object refuses to answer
+        return True
 
 
 def _stop_loop_when_done(future: Future[Any]) -> None:
