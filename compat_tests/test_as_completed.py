@@ -189,3 +189,33 @@ async def test_as_completed_timeout_in_async_for(aio, log):
         except TimeoutError:
             log("async for raised TimeoutError")
     slow.cancel()
+
+
+@scenario(
+    "c1 cancelled",
+    "c2 got 'x'",
+)
+async def test_a_woken_consumer_cancelled_in_the_same_turn_passes_the_result_on(aio, log):
+    """c1 is first in line and is woken for the arrival of 'x', but is cancelled before it
+    runs: the arrival is handed to c2 instead of being lost."""
+    loop = aio.get_running_loop()
+    a, b = loop.create_future(), loop.create_future()
+    first, second = aio.as_completed([a, b])
+
+    async def consume(name, coro):
+        try:
+            log(name, "got", repr(await coro))
+        except aio.CancelledError:
+            log(name, "cancelled")
+
+    c1 = aio.create_task(consume("c1", first))
+    c2 = aio.create_task(consume("c2", second))
+    await aio.sleep(0)  # both wait now, c1 first
+
+    def arrive_then_cancel():
+        a.set_result("x")  # as_completed hears of it (and wakes c1) on the next turn
+        loop.call_soon(c1.cancel)  # ...just after that, before c1 runs
+
+    loop.call_soon(arrive_then_cancel)
+    await aio.gather(c1, c2)
+    b.cancel()

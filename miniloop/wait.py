@@ -107,8 +107,9 @@ class _AsCompleted:
     and several consumers may wait at once (`gather(*as_completed(...))`). A consumer that
     finds it empty parks a getter future; each arrival wakes the oldest getter. A woken
     consumer that is cancelled before it runs passes its wake-up on to the next getter, so
-    no arrival is lost. On timeout, every future not yet delivered is replaced by `None`,
-    which makes its consumer raise TimeoutError; the futures themselves are not touched.
+    no arrival is lost (compat_tests/test_as_completed.py pins it). On timeout, every future
+    not yet delivered is replaced by `None`, which makes its consumer raise TimeoutError; the
+    futures themselves are not touched.
     """
 
     def __init__(self, aws: Iterable[Awaitable[Any]], timeout: float | None) -> None:
