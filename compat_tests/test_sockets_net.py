@@ -297,3 +297,67 @@ async def test_udp_to_a_closed_port_reports_refusal_on_the_next_receive(aio, log
             await loop.sock_recv(sock, 100)
         except OSError as exc:
             log(f"{type(exc).__name__}: {exc}")
+
+
+def ipv6_loopback_works():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback_works(), reason="no IPv6 loopback here")
+@scenario(
+    "connected to ::1, lookups: []",
+    "accepted address has 4 parts: True",
+)
+async def test_ipv6_loopback(aio, log):
+    """An IPv6 address needs no lookup either; it is completed to (host, port, flowinfo,
+    scope_id)."""
+    loop = aio.get_running_loop()
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+    socket.getaddrinfo = lambda *args, **kwargs: lookups.append(args) or real_getaddrinfo(
+        *args, **kwargs)
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6) as server, \
+                socket.socket(socket.AF_INET6) as client:
+            server.setblocking(False)
+            client.setblocking(False)
+            accepting = aio.create_task(loop.sock_accept(server))
+            await loop.sock_connect(client, ("::1", server.getsockname()[1]))
+            conn, address = await accepting
+            conn.close()
+            log(f"connected to {client.getpeername()[0]}, lookups: {lookups}")
+            log("accepted address has 4 parts:", len(address) == 4)
+    finally:
+        socket.getaddrinfo = real_getaddrinfo
+
+
+@scenario(
+    "recv on a listening socket: OSError: [Errno 107] Transport endpoint is not connected",
+    "accept on a socket that does not listen: OSError: [Errno 22] Invalid argument",
+    "connect again: None",
+    "and again: OSError: [Errno 106] Transport endpoint is already connected",
+)
+async def test_misused_sockets_raise_the_system_calls_errors(aio, log):
+    loop = aio.get_running_loop()
+    with listener() as server, tcp_client() as idle, tcp_client() as client:
+        try:
+            await loop.sock_recv(server, 10)
+        except OSError as exc:
+            log.error("recv on a listening socket:", exc)
+        try:
+            await loop.sock_accept(idle)
+        except OSError as exc:
+            log.error("accept on a socket that does not listen:", exc)
+        await loop.sock_connect(client, server.getsockname())
+        # Linux answers one more connect() after a non-blocking one completed with success
+        # (that is its way to report the completion); only the next gets EISCONN.
+        log("connect again:", await loop.sock_connect(client, server.getsockname()))
+        try:
+            await loop.sock_connect(client, server.getsockname())
+        except OSError as exc:
+            log.error("and again:", exc)
