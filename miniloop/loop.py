@@ -426,7 +426,8 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
 
     def _run_once(self) -> None:
         """One turn: drop cancelled timers, poll I/O, collect due timers, run what is ready."""
-        self._drop_cancelled_timers()
+        if self._timer_cancelled_count:  # (a method call per turn saved when there are none)
+            self._drop_cancelled_timers()
         if self._idle_readers:
             self._drop_idle_readers()
 
@@ -454,15 +455,16 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
         # ---- Collect due timers ----
         # A timer counts as due if it is due within the clock's resolution: otherwise a
         # select() that woke "exactly on time" could find it 1 ns early and spin once more.
-        end_time = self.time() + self._clock_resolution
         scheduled = self._scheduled
-        while scheduled and scheduled[0]._when < end_time:
-            timer = heapq.heappop(scheduled)
-            timer._scheduled = False
-            if timer._cancelled:
-                self._timer_cancelled_count -= 1
-            else:
-                self._ready.append(timer)
+        if scheduled:  # (no clock reading on turns without timers: 0.1 us a turn)
+            end_time = self.time() + self._clock_resolution
+            while scheduled and scheduled[0]._when < end_time:
+                timer = heapq.heappop(scheduled)
+                timer._scheduled = False
+                if timer._cancelled:
+                    self._timer_cancelled_count -= 1
+                else:
+                    self._ready.append(timer)
 
         # ---- Run the callbacks that are ready now; new ones wait for the next turn ----
         # An entry is a Handle (a cancelled one does nothing when run) or a Task standing in

@@ -211,7 +211,8 @@ class Task(Future[T]):
         if loop._debug:
             loop.call_soon(self._step, context=self._context)
         else:
-            loop._check_closed()  # as call_soon would: "Event loop is closed"
+            if loop._closed:  # as call_soon would say (_check_closed, inlined)
+                raise RuntimeError("Event loop is closed")
             loop._ready.append(self)
 
     def _run(self) -> None:
