@@ -23,9 +23,10 @@ group's own business: once the CancelledError reaches `__aexit__`, the group cal
 the ExceptionGroup instead of the CancelledError. If someone else cancelled the parent too
 (cancelling() stays above zero), the CancelledError must win, so that an outer timeout() or
 the parent's canceller sees it; unless tasks failed, whose errors always take precedence.
-The three supported versions differ in the details (when uncancel() is called, whether a
-CancelledError subclass counts, whether an outside cancellation is re-armed after an
-ExceptionGroup), and miniloop follows each (compat_tests/test_taskgroups.py).
+The versions differ in the details: 3.13 calls uncancel() only once every task is done
+(3.11 and 3.12 as soon as __aexit__ starts), counts subclasses of CancelledError, and
+re-arms an outside cancellation that an ExceptionGroup replaced. miniloop follows each
+(compat_tests/test_taskgroups.py).
 """
 
 from __future__ import annotations
