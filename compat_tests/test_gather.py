@@ -1,4 +1,5 @@
-"""gather(): results in argument order, the first error, and cancellation in both directions."""
+"""gather(), and the helpers it rests on: results in argument order, the first error,
+cancellation in both directions; ensure_future, iscoroutine, isfuture."""
 
 import gc
 
@@ -285,3 +286,62 @@ async def test_cancellation_in_the_same_turn_as_the_last_completion(aio, log):
     loop.call_soon(complete_and_cancel)
     await w
     log("gather itself finished with", outer.result())
+
+
+class Ready:
+    """An awaitable that is neither a future nor a coroutine."""
+
+    def __await__(self):
+        yield from []
+        return "awaited"
+
+
+@scenario(
+    "a future passes through: True",
+    "a coroutine becomes a Task: True",
+    "an awaitable object becomes a Task: True",
+    "its result 'awaited'",
+    "TypeError: An asyncio.Future, a coroutine or an awaitable is required",
+)
+async def test_ensure_future_is_how_gather_accepts_its_arguments(aio, log):
+    fut = aio.get_running_loop().create_future()
+    log("a future passes through:", aio.ensure_future(fut) is fut)
+    task = aio.ensure_future(aio.sleep(0))
+    log("a coroutine becomes a Task:", isinstance(task, aio.Task))
+    wrapped = aio.ensure_future(Ready())
+    log("an awaitable object becomes a Task:", isinstance(wrapped, aio.Task))
+    log("its result", repr(await wrapped))
+    try:
+        aio.ensure_future(42)
+    except TypeError as exc:
+        log.error("", exc)
+        log.lines[-1] = log.lines[-1].strip()
+    await task
+
+
+@scenario(
+    "iscoroutine: object True, function False, awaitable False, generator True",
+    "isfuture: future True, task True, coroutine False",
+    changed={(3, 12): [
+        "iscoroutine: object True, function False, awaitable False, generator False",
+        "isfuture: future True, task True, coroutine False",
+    ]},
+)
+async def test_iscoroutine_and_isfuture(aio, log):
+    """A coroutine *object* is what gets wrapped, not the function. 3.11 still counts a plain
+    generator as a coroutine (a remnant of @asyncio.coroutine); 3.12 does not."""
+    async def coro_function():
+        pass
+
+    def generator():
+        yield
+
+    coro, gen = coro_function(), generator()
+    log(f"iscoroutine: object {aio.iscoroutine(coro)}, "
+        f"function {aio.iscoroutine(coro_function)}, awaitable {aio.iscoroutine(Ready())}, "
+        f"generator {aio.iscoroutine(gen)}")
+    task = aio.create_task(aio.sleep(0))
+    log(f"isfuture: future {aio.isfuture(aio.get_running_loop().create_future())}, "
+        f"task {aio.isfuture(task)}, coroutine {aio.isfuture(coro)}")
+    coro.close()
+    await task
