@@ -64,11 +64,20 @@ def _verdict(name: str, row: dict[str, Any], summary: dict[str, Any]) -> str:
         parts.append("beats pure" if mine["per_op"] < peer else "SLOWER than pure")
     base = WORKLOADS[name].scaling_of
     if base and name.endswith("@100k") and f"{base}@1k" in summary:
-        small = summary[f"{base}@1k"]["backends"].get(SUBJECT, {}).get("per_op")
-        if small:
-            growth = mine["per_op"] / small
-            parts.append(f"{'flat' if growth <= FLAT else 'NOT FLAT'} ({growth:.2f}x of @1k)")
+        growth = _growth(name, f"{base}@1k", SUBJECT, summary)
+        if growth is not None:
+            verdict = f"{'flat' if growth <= FLAT else 'NOT FLAT'} ({growth:.2f}x of @1k"
+            reference = _growth(name, f"{base}@1k", REFERENCE, summary)
+            if reference is not None:  # the garbage collector makes every loop's cost grow
+                verdict += f"; asyncio {reference:.2f}x"
+            parts.append(verdict + ")")
     return "; ".join(parts)
+
+
+def _growth(big: str, small: str, backend: str, summary: dict[str, Any]) -> float | None:
+    """How much `backend`'s cost per op grew from workload `small` to `big`."""
+    costs = [summary[name]["backends"].get(backend, {}).get("per_op") for name in (big, small)]
+    return costs[0] / costs[1] if costs[0] and costs[1] else None
 
 
 def _cell(result: dict[str, Any], unit: str) -> str:
@@ -87,7 +96,7 @@ def render_table(summary: dict[str, Any], backends: list[str], header: str) -> s
             for name, row in summary.items()]
     widths = [max(len(line[i]) for line in [columns, *rows]) for i in range(len(columns))]
     lines = [header, ""]
-    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
               for row in rows]
