@@ -52,7 +52,7 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .signals import SignalMixin
-from .sockets import SocketMixin
+from .sockets import IdleRead, SocketMixin
 from .tasks import Task, ensure_future
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
         self._self_writer.setblocking(False)
         self._add_reader(self._self_reader.fileno(), self._read_from_self)
         # Sockets whose last sock_recv-like wait ended this turn, still registered in case
-        # they read again at once (see SocketMixin._wait_readable): fd -> finished handle.
-        self._idle_readers: dict[int, Handle] = {}
+        # they read again at once (see SocketMixin._wait_readable).
+        self._idle_readers: dict[int, IdleRead] = {}
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} running={self.is_running()} "
@@ -387,6 +387,7 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
             for stale in key.data:
                 if stale is not None:
                     stale.cancel()
+            key.data[:] = [None, None]  # whoever still holds this list sees it is over
             self._selector.unregister(key.fd)
             key = None
         if key is None:

@@ -40,7 +40,9 @@ import selectors
 import socket
 import ssl
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from .handles import Handle
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -48,9 +50,8 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
     from .futures import Future
-    from .handles import Handle
 
-__all__ = ("SocketMixin",)
+__all__ = ("IdleRead", "SocketMixin")
 
 T = TypeVar("T")
 
@@ -70,7 +71,7 @@ class SocketMixin:
         def _remove_reader(self, fd: int | socket.socket) -> bool: ...
         def _remove_writer(self, fd: int) -> bool: ...
         _selector: selectors.BaseSelector
-        _idle_readers: dict[int, Handle]
+        _idle_readers: dict[int, IdleRead]
         def run_in_executor(self, executor: concurrent.futures.Executor | None,
                             func: Callable[..., T], *args: Any) -> Future[T]: ...
 
@@ -234,9 +235,11 @@ class SocketMixin:
         `selectors`, per wait. A connection that answers requests waits on every read, and
         reads again right after, so miniloop leaves the fd registered when a read succeeds
         and only marks its handle finished (cancelled). The next read on the same socket
-        then finds the interest in place and just swaps in its handle (loop._watch), with
-        no system call. A 1-byte ping-pong over a socketpair went from 25.5 to 18.5 us per
-        round trip for it (asyncio: 27 us). curio keeps registrations across waits likewise.
+        then finds the interest in place and just puts its handle in the key's reader slot,
+        with no system call and not even a selector look-up. A 1-byte ping-pong over a
+        socketpair went from 25.5 to 16.5 us per round trip for it (asyncio: 27 us; the
+        benchmarks/ ping-pong and echo workloads). curio keeps registrations across waits
+        in the same way.
 
         The price, and how we pay it:
         * A socket that stops reading would stay registered, and a readable fd whose
@@ -254,8 +257,15 @@ class SocketMixin:
           replaced it (or remove_reader() removed it): the fd is not ours to unregister.
         """
         fd = sock.fileno()  # while our handle is in its slot, the key under fd is ours
-        self._idle_readers.pop(fd, None)  # taken back: _drop_idle_readers will not look
-        handle = self._add_reader(sock, callback, *args)
+        idle = self._idle_readers.pop(fd, None)  # taken back: _drop_idle_readers won't look
+        if idle is not None and idle.sock is sock and idle.handles[0] is idle.handle:
+            # Still registered, and nobody touched the slot since our last read finished:
+            # put the new handle in it directly, without even a look-up in the selector.
+            handles = idle.handles
+            handle = handles[0] = Handle(callback, args, self)  # type: ignore[arg-type]
+        else:
+            handle = self._add_reader(sock, callback, *args)
+            handles = self._selector.get_key(fd).data  # the key's [reader, writer] list
         try:
             result = await fut
         except BaseException:
@@ -264,17 +274,16 @@ class SocketMixin:
             raise
         if not handle._cancelled:
             handle.cancel()  # finished; the fd stays registered until the next turn
-            self._idle_readers[fd] = handle
+            self._idle_readers[fd] = IdleRead(sock, handles, handle)
         return result
 
     def _drop_idle_readers(self) -> None:
         """Before polling: unregister the sockets whose read finished in the last turn and
-        that no new read took back (see `_wait_readable`). The slot may hold someone else's
-        handle by now (add_reader, or a new socket with the same fd): then it is theirs."""
+        that no new read took back (see `_wait_readable`). If the slot holds another handle
+        by now (add_reader, or a new socket with the same fd), it is not ours to drop."""
         idle, self._idle_readers = self._idle_readers, {}
-        for fd, handle in idle.items():
-            key = self._selector.get_map().get(fd)
-            if key is not None and key.data[0] is handle:
+        for fd, (_, handles, handle) in idle.items():
+            if handles[0] is handle:
                 self._remove_reader(fd)
 
     async def _wait_writable(self, sock: socket.socket, fut: Future[T],
@@ -291,6 +300,13 @@ class SocketMixin:
         finally:
             if not handle._cancelled:
                 self._remove_writer(fd)
+
+
+class IdleRead(NamedTuple):
+    """A socket whose last read finished but which stays registered until the next poll."""
+    sock: socket.socket
+    handles: list[Any]       # the selector key's [reader, writer] list (see loop._watch)
+    handle: Handle           # the finished reader; still in handles[0] if nobody took over
 
 
 def _retry(fut: Future[T], call: Callable[..., T], *args: Any) -> None:
