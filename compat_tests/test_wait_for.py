@@ -254,3 +254,13 @@ async def test_waiter_cancelled_while_the_inner_swallows_the_cancellation(aio, l
     w.cancel()
     await aio.gather(w, return_exceptions=True)
     log("waiter cancelled:", w.cancelled())
+
+
+@scenario(
+    "wait_for(fut=..., timeout=...): 'ok'",
+    "shield(arg=...): 'ok'",
+)
+async def test_keyword_arguments_have_asyncio_names(aio, log):
+    log("wait_for(fut=..., timeout=...):", repr(await aio.wait_for(fut=aio.sleep(0, "ok"),
+                                                                   timeout=1)))
+    log("shield(arg=...):", repr(await aio.shield(arg=aio.sleep(0, "ok"))))

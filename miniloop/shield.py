@@ -32,9 +32,9 @@ __all__ = ("shield",)
 T = TypeVar("T")
 
 
-def shield(aw: Awaitable[T]) -> Future[T]:
-    """Wrap `aw` (a coroutine becomes a task) in a future whose cancellation spares it."""
-    inner: Future[T] = ensure_future(aw)
+def shield(arg: Awaitable[T]) -> Future[T]:
+    """Wrap `arg` (a coroutine becomes a task) in a future whose cancellation spares it."""
+    inner: Future[T] = ensure_future(arg)
     if inner.done():
         return inner  # nothing left to protect: asyncio hands back the argument itself
     outer: Future[T] = inner.get_loop().create_future()

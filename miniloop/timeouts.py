@@ -173,18 +173,19 @@ def timeout_at(when: float | None) -> Timeout:
 
 # == wait_for ================================================================================
 
-async def wait_for(aw: Awaitable[T], timeout: float | None) -> T:
-    """Await `aw`, but cancel it and raise TimeoutError if it takes longer than `timeout`."""
+async def wait_for(fut: Awaitable[T], timeout: float | None) -> T:
+    """Await `fut` (any awaitable; asyncio's parameter name), but cancel it and raise
+    TimeoutError if it takes longer than `timeout` seconds."""
     if sys.version_info < (3, 12):
-        return await _wait_for_3_11(aw, timeout)
+        return await _wait_for_3_11(fut, timeout)
     if timeout is not None and timeout <= 0:
-        return await _wait_for_no_time(aw)
+        return await _wait_for_no_time(fut)
     # 3.12+: the awaitable runs in *this* task (no new task for a coroutine), and it is the
     # Timeout that cancels it and converts the cancellation: timeout(t), spelled out because
     # the parameter's name hides the function.
     loop = current.get_running_loop()
     async with Timeout(None if timeout is None else loop.time() + timeout):
-        return await aw
+        return await fut
 
 
 async def _wait_for_no_time(aw: Awaitable[T]) -> T:
