@@ -58,7 +58,9 @@ def _verdict(name: str, row: dict[str, Any], summary: dict[str, Any]) -> str:
     parts = []
     target, ratio = row["target"], mine.get("ratio")
     if target is not None and ratio is not None:
-        parts.append(f"{'met' if ratio <= target else 'MISSED'} (<= {target:.2f}x)")
+        relation = "<=" if ratio <= target else ">"
+        parts.append(f"{'met' if ratio <= target else 'MISSED'} "
+                     f"({ratio:.3f}x {relation} {target:.2f}x)")
     peer = row["backends"].get(PEER, {}).get("per_op")
     if peer:
         parts.append("beats pure" if mine["per_op"] < peer else "SLOWER than pure")
