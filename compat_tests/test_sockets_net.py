@@ -361,3 +361,48 @@ async def test_misused_sockets_raise_the_system_calls_errors(aio, log):
             await loop.sock_connect(client, server.getsockname())
         except OSError as exc:
             log.error("and again:", exc)
+
+
+@scenario(
+    "('127.0.0.1', '80')",
+)
+async def test_getnameinfo(aio, log):
+    loop = aio.get_running_loop()
+    flags = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
+    log(await loop.getnameinfo(("127.0.0.1", 80), flags))
+
+
+@scenario(
+    "DEBUG Get address info 127.0.0.1:80, type=<SocketKind.SOCK_STREAM: 1>",
+    "Getting address info 127.0.0.1:80, type=<SocketKind.SOCK_STREAM: 1> took "
+    "N.NNNms: [(<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_STREAM: 1>, 6, '', "
+    "('127.0.0.1', 80))]",
+    "nothing logged outside debug mode: True",
+)
+async def test_getaddrinfo_is_logged_in_debug_mode(aio, log):
+    import logging
+    import re
+
+    loop = aio.get_running_loop()
+    records = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append
+    logger = logging.getLogger("asyncio")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        loop.set_debug(True)
+        await loop.getaddrinfo("127.0.0.1", 80, type=socket.SOCK_STREAM)
+        # (The second line is INFO instead of DEBUG if the lookup took longer than
+        # slow_callback_duration, which a loaded machine could make happen: not logged.)
+        lookups = [r for r in records if r.getMessage().startswith("Get")]
+        log(lookups[0].levelname, lookups[0].getMessage())
+        log(re.sub(r"took [\d.]+ms", "took N.NNNms", lookups[1].getMessage()))
+        records.clear()
+        loop.set_debug(False)
+        await loop.getaddrinfo("127.0.0.1", 80, type=socket.SOCK_STREAM)
+        log("nothing logged outside debug mode:", records == [])
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)

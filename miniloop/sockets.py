@@ -36,6 +36,7 @@ Exactness notes (each pinned by a scenario in compat_tests/test_sockets*.py):
 
 from __future__ import annotations
 
+import logging
 import selectors
 import socket
 import ssl
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 
 __all__ = ("IdleRead", "SocketMixin")
 
+# asyncio's logger, as in loop.py: debug mode's address lookups are logged there.
+logger = logging.getLogger("asyncio")
+
 T = TypeVar("T")
 
 _Address = Any  # a socket address: (host, port), (host, port, flowinfo, scope_id), a path...
@@ -63,6 +67,8 @@ class SocketMixin:
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
         _debug: bool
+        slow_callback_duration: float
+        def time(self) -> float: ...
         def create_future(self) -> Future[Any]: ...
         def _add_reader(self, fd: int | socket.socket, callback: Callable[..., object],
                         *args: Any) -> Handle: ...
@@ -215,9 +221,29 @@ class SocketMixin:
     async def getaddrinfo(self, host: bytes | str | None,
                           port: bytes | str | int | None, *, family: int = 0, type: int = 0,
                           proto: int = 0, flags: int = 0) -> list[Any]:
-        """socket.getaddrinfo() in the default executor: DNS may block, the loop must not."""
-        return await self.run_in_executor(None, socket.getaddrinfo, host, port, family,
-                                          type, proto, flags)
+        """socket.getaddrinfo() in the default executor: DNS may block, the loop must not.
+        In debug mode the lookup is logged, with how long it took, as asyncio does."""
+        lookup = self._logged_getaddrinfo if self._debug else socket.getaddrinfo
+        return await self.run_in_executor(None, lookup, host, port, family, type, proto,
+                                          flags)
+
+    def _logged_getaddrinfo(self, host: Any, port: Any, family: int, type: int, proto: int,
+                            flags: int) -> list[Any]:
+        """Debug mode's getaddrinfo (it runs in the executor's thread): a DEBUG line before,
+        and one after with the time taken and the answer (INFO if the lookup was slow)."""
+        query = ", ".join([f"{host}:{port!r}"] + [
+            f"{name}={value!r}" for name, value in
+            (("family", family), ("type", type), ("proto", proto), ("flags", flags)) if value])
+        logger.debug("Get address info %s", query)
+        started = self.time()
+        answer = socket.getaddrinfo(host, port, family, type, proto, flags)
+        took = self.time() - started
+        message = f"Getting address info {query} took {took * 1e3:.3f}ms: {answer!r}"
+        if took >= self.slow_callback_duration:
+            logger.info(message)
+        else:
+            logger.debug(message)
+        return answer
 
     async def getnameinfo(self, sockaddr: tuple[Any, ...],
                           flags: int = 0) -> tuple[str, str]:
