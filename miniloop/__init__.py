@@ -20,6 +20,7 @@ Reading order (each module's docstring says what you learn there):
     threads.py      futures that cross threads: wrap_future, to_thread
     executors.py    run_in_executor: blocking work in a thread pool
     sockets.py      loop.sock_*: try the system call, else wait on the selector
+    sendfile.py     loop.sock_sendfile: the kernel copies, or a fallback by hand
     asyncgens.py    async generators' finally blocks, run before the loop closes
     signals.py      Unix signals as ordinary callbacks, through the self-pipe
     debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits
@@ -39,7 +40,7 @@ from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
 from .dropin import install
-from .exceptions import CancelledError, InvalidStateError, TimeoutError
+from .exceptions import CancelledError, InvalidStateError, SendfileNotAvailableError, TimeoutError
 from .futures import Future, isfuture
 from .gather import gather
 from .handles import Handle, TimerHandle
@@ -65,6 +66,7 @@ from .wait import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed,
 __all__: tuple[str, ...] = (
     # exceptions.py
     "CancelledError", "InvalidStateError", "TimeoutError", "BrokenBarrierError",
+    "SendfileNotAvailableError",
     # handles.py, futures.py, tasks.py
     "Handle", "TimerHandle", "Future", "isfuture",
     "Task", "create_task", "current_task", "all_tasks", "ensure_future",

@@ -9,7 +9,7 @@ survive being cancelled must say `except CancelledError:` out loud.
 `except TimeoutError:` catches timeouts from `wait_for`, `timeout()` and sockets alike.
 """
 
-__all__ = ("CancelledError", "InvalidStateError", "TimeoutError")
+__all__ = ("CancelledError", "InvalidStateError", "SendfileNotAvailableError", "TimeoutError")
 
 
 class CancelledError(BaseException):
@@ -18,6 +18,10 @@ class CancelledError(BaseException):
 
 class InvalidStateError(Exception):
     """A future was asked for something its state does not allow (a result before it has one)."""
+
+
+class SendfileNotAvailableError(RuntimeError):
+    """os.sendfile() cannot send this file over this socket (see sendfile.py)."""
 
 
 TimeoutError = TimeoutError  # the builtin, re-exported under asyncio's name

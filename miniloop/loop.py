@@ -51,6 +51,7 @@ from .debug import DebugMixin
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
+from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import IdleRead, SocketMixin
 from .tasks import Task, ensure_future
@@ -80,7 +81,8 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMixin):
+class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMixin,
+                SendfileMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
