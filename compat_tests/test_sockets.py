@@ -425,3 +425,28 @@ async def test_ping_pong_round_trips(aio, log):
         left.shutdown(socket.SHUT_WR)
         await server
         log("round trips: 200, all echoed:", replies == [b"%d" % i for i in range(200)])
+
+
+@scenario(
+    "main, turn 1",
+    "main, turn 2",
+    "reader got b'x'",
+    "main, turn 3",
+)
+async def test_a_waiting_reader_wakes_two_turns_after_the_data_arrives(aio, log):
+    """Turn 1: the selector reports the fd and the I/O callback receives the data into the
+    reader's future. Turn 2: the future's done-callback resumes the reader's task. (Main
+    runs first in each turn because its step was queued before the I/O callback.)"""
+    loop = aio.get_running_loop()
+    left, right = nonblocking_pair()
+    with left, right:
+        async def reader():
+            log("reader got", await loop.sock_recv(left, 10))
+
+        task = aio.create_task(reader())
+        await aio.sleep(0)  # the reader is now waiting on the selector
+        right.send(b"x")
+        for turn in (1, 2, 3):
+            await aio.sleep(0)
+            log(f"main, turn {turn}")
+        await task

@@ -212,3 +212,24 @@ async def test_fd_number_reused_after_close(aio, log):
         result = await aio.wait_for(fired, 1)
         loop.remove_reader(reused)
         log("a reader on a new socket with a reused fd number still fires:", result)
+
+
+@scenario(
+    "soon",
+    "reader",
+    "timer",
+)
+async def test_io_callbacks_run_before_timers_due_in_the_same_turn(aio, log):
+    """One turn: what was already queued, then the selector's ready fds, then due timers."""
+    loop = aio.get_running_loop()
+    left, right = nonblocking_pair()
+    with left, right:
+        def reader():
+            log("reader")
+            loop.remove_reader(left)
+
+        right.send(b"x")
+        loop.call_later(0, log, "timer")
+        loop.add_reader(left, reader)
+        loop.call_soon(log, "soon")
+        await aio.sleep(0.01)
