@@ -1,6 +1,8 @@
 """Futures: one-shot results, the errors for asking too early, and done-callbacks."""
 
-from compat_tests.harness import scenario
+import types
+
+from compat_tests.harness import scenario, sync_scenario
 
 
 @scenario(
@@ -214,3 +216,16 @@ async def test_waiters_on_one_future_wake_in_the_order_they_started_waiting(aio,
     await aio.sleep(0)
     fut.set_result("go")
     await aio.gather(*tasks)
+
+
+@sync_scenario(
+    "Future[int] is a types.GenericAlias: True",
+    "Task[str] is a types.GenericAlias: True",
+    "origin Future, args (<class 'int'>,)",
+)
+def test_future_and_task_take_a_type_argument(aio, log):
+    # For annotations evaluated at run time: asyncio's classes give the plain builtin alias.
+    log("Future[int] is a types.GenericAlias:", isinstance(aio.Future[int], types.GenericAlias))
+    log("Task[str] is a types.GenericAlias:", isinstance(aio.Task[str], types.GenericAlias))
+    alias = aio.Future[int]
+    log("origin", alias.__origin__.__name__ + ", args", alias.__args__)

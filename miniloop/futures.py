@@ -43,7 +43,7 @@ import contextvars
 import sys
 import traceback
 from collections.abc import Callable, Generator
-from types import TracebackType
+from types import GenericAlias, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import current
@@ -88,6 +88,10 @@ class Future(Generic[T]):
     _source_traceback: traceback.StackSummary | None = None  # where it was created (debug)
     _log_traceback = False               # True while an exception was set but never looked at
     _asyncio_future_blocking = False     # on the class too: isfuture() looks for it there
+
+    # Future[int] is a plain types.GenericAlias, as asyncio's is (Generic alone would make it a
+    # typing alias; compat_tests/test_futures.py pins it). Generic stays for the type checker.
+    __class_getitem__: Any = classmethod(GenericAlias)
 
     def __init__(self, *, loop: EventLoop | None = None) -> None:
         # Discussion: why attributes with class defaults are set here anyway. CPython keeps
