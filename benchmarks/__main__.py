@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from .report import render_table, summarize, write_chart, write_json
+from .report import render_markdown, render_table, summarize, write_chart, write_json
 from .worker import BACKENDS, Worker
 from .workloads import WORKLOADS
 
@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default=",".join(BACKENDS),
                         help=f"comma-separated, from {', '.join(BACKENDS)}")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS, help="where files go")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table in Markdown (for docs/benchmarks.md)")
     args = parser.parse_args(argv)
 
     names = [name for name in WORKLOADS
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
               f"GC {'on' if gc.isenabled() else 'off'}, {scale}, {elapsed:.0f} s")
     print(render_table(summary, backends, header))
+    if args.markdown:
+        print("\n" + render_markdown(summary, backends))
 
     args.out.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from .workloads import WORKLOADS
 
-__all__ = ("render_table", "write_chart", "write_json")
+__all__ = ("render_markdown", "render_table", "summarize", "write_chart", "write_json")
 
 REFERENCE = "asyncio"   # every ratio is to asyncio's default (C-accelerated) loop
 SUBJECT = "miniloop"
@@ -112,6 +112,16 @@ def render_table(summary: dict[str, Any], backends: list[str], header: str) -> s
     lines += ["", "Costs are per operation (us) or per task (B), the best of the rounds; "
               "Nx = ratio to asyncio (C) in this run, lower is better."]
     lines += [f"  {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def render_markdown(summary: dict[str, Any], backends: list[str]) -> str:
+    """The same table in Markdown, for docs/benchmarks.md."""
+    lines = ["| workload | n | " + " | ".join(backends) + " | miniloop's verdict |",
+             "|---" * (len(backends) + 3) + "|"]
+    for name, row in summary.items():
+        cells = [_cell(row["backends"].get(b, {}), row["unit"]) for b in backends]
+        lines.append(f"| {name} | {row['n']:,} | " + " | ".join(cells) + f" | {row['verdict']} |")
     return "\n".join(lines)
 
 
