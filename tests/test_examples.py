@@ -8,6 +8,7 @@ import http.client
 import os
 import pathlib
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -39,6 +40,11 @@ def start(example: str, loop: str) -> tuple[subprocess.Popen[str], int]:
         [sys.executable, str(EXAMPLES / f"{example}.py"), "--loop", loop, "--port", "0"],
         stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
+    if not select.select([server.stdout], [], [], 30)[0]:  # a server that hangs: fail
+        server.kill()
+        server.wait()
+        server.stdout.close()
+        pytest.fail(f"examples/{example}.py printed nothing within 30 s")
     banner = server.stdout.readline()  # printed once the socket listens
     match = re.search(r":(\d+)/? \((\w+)\)$", banner.strip())
     assert match and match.group(2) == loop, banner
