@@ -58,6 +58,11 @@ class Task(Future[T]):
     """A coroutine wrapped in a Future, scheduled to run on the loop."""
 
     _log_destroy_pending = True  # complain in __del__ if the task is collected unfinished
+    # Only cancellation writes these two, so they stay class defaults until then: 16 bytes
+    # less per task (benchmark `memory`: 730 -> 714 B), for 0.2 us once per task that is
+    # cancelled (futures.py, Future.__init__, says why a late first write costs that).
+    _must_cancel = False         # throw CancelledError in at the next step
+    _num_cancels_requested = 0   # what cancelling() reports
 
     def __init__(self, coro: Coroutine[Any, Any, T], *, loop: EventLoop | None = None,
                  name: object = None, context: contextvars.Context | None = None) -> None:
@@ -74,8 +79,6 @@ class Task(Future[T]):
         self._name: str | int = next(_task_numbers) if name is None else str(name)
         self._context = contextvars.copy_context() if context is None else context
         self._fut_waiter: Future[Any] | None = None  # the future we are suspended on
-        self._must_cancel = False          # throw CancelledError in at the next step
-        self._num_cancels_requested = 0    # what cancelling() reports
         # The first step is scheduled, not run: create_task() returns before the coroutine
         # has executed a single line.
         self._schedule_step()
