@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import contextvars
 import heapq
-import logging
 import os
 import selectors
 import socket
 import sys
 import threading
 import time
-import traceback
 import warnings
 import weakref
 from collections import deque
@@ -48,6 +46,7 @@ from . import current
 from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
 from .debug import DebugMixin
+from .errors import ExceptionHandlerMixin, logger
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
@@ -55,17 +54,14 @@ from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import IdleRead, SocketMixin
 from .tasks import Task, ensure_future
+from .watching import WatchMixin
 
 if TYPE_CHECKING:
-    from _typeshed import FileDescriptorLike
+    pass
 
 __all__ = ("EventLoop",)
 
 T = TypeVar("T")
-
-# asyncio's own logger name, so that `logging.getLogger("asyncio")` configures miniloop too
-# (a program that runs on either loop should not need two logging set-ups).
-logger = logging.getLogger("asyncio")
 
 # Never block in select() for longer than a day: some platforms reject larger timeouts.
 MAXIMUM_SELECT_TIMEOUT = 24 * 3600
@@ -81,8 +77,8 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMixin,
-                SendfileMixin):
+class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
+                SignalMixin, SocketMixin, SendfileMixin):
     """A selector-based event loop (the only kind miniloop has)."""
 
     def __init__(self) -> None:
@@ -332,99 +328,6 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
     def get_task_factory(self) -> Callable[..., Future[Any]] | None:
         return self._task_factory
 
-    # == Watching file descriptors =============================================================
-
-    def add_reader(self, fd: FileDescriptorLike, callback: Callable[..., object],
-                   *args: Any) -> None:
-        """Call `callback(*args)` every turn in which `fd` is readable, until removed."""
-        _check_fileobj(fd)
-        self._add_reader(fd, callback, *args)
-
-    def add_writer(self, fd: FileDescriptorLike, callback: Callable[..., object],
-                   *args: Any) -> None:
-        """Call `callback(*args)` every turn in which `fd` is writable, until removed."""
-        _check_fileobj(fd)
-        self._add_writer(fd, callback, *args)
-
-    def remove_reader(self, fd: FileDescriptorLike) -> bool:
-        """Stop watching `fd` for reading; True if it was watched."""
-        _check_fileobj(fd)
-        return self._remove_reader(fd)
-
-    def remove_writer(self, fd: FileDescriptorLike) -> bool:
-        """Stop watching `fd` for writing; True if it was watched."""
-        _check_fileobj(fd)
-        return self._remove_writer(fd)
-
-    def _add_reader(self, fd: FileDescriptorLike, callback: Callable[..., object],
-                    *args: Any) -> Handle:
-        return self._watch(fd, selectors.EVENT_READ, Handle(callback, args, self, None))
-
-    def _add_writer(self, fd: FileDescriptorLike, callback: Callable[..., object],
-                    *args: Any) -> Handle:
-        return self._watch(fd, selectors.EVENT_WRITE, Handle(callback, args, self, None))
-
-    def _remove_reader(self, fd: FileDescriptorLike) -> bool:
-        return self._unwatch(fd, selectors.EVENT_READ)
-
-    def _remove_writer(self, fd: FileDescriptorLike) -> bool:
-        return self._unwatch(fd, selectors.EVENT_WRITE)
-
-    def _watch(self, fd: FileDescriptorLike, event: int, handle: Handle) -> Handle:
-        """Register `handle` for `event` on `fd`; it replaces (and cancels) an earlier one.
-
-        The selector keeps one key per fd, whose data is the list [reader, writer]: reading
-        and writing interest on the same fd share the registration. Replacing a handle where
-        the interest is already registered is a plain list assignment, with no call into the
-        selector: that is what makes sockets.py's sticky read registrations cheap.
-        """
-        self._check_closed()
-        key = self._selector.get_map().get(fd)
-        if key is not None and _closed_since_registered(key):
-            # Discussion: the user closed this fd's previous socket while it was still
-            # registered (sockets.py leaves a finished reader registered until the next turn,
-            # and asyncio users close sockets directly). The kernel forgot the fd at close();
-            # the selector's map did not, and would take the new socket that got the same
-            # number for the old one: no system call, no events, a hang. Start afresh.
-            for stale in key.data:
-                if stale is not None:
-                    stale.cancel()
-            key.data[:] = [None, None]  # whoever still holds this list sees it is over
-            self._selector.unregister(key.fd)
-            key = None
-        if key is None:
-            handles = [handle, None] if event == selectors.EVENT_READ else [None, handle]
-            self._selector.register(fd, event, handles)
-            return handle
-        slot = 0 if event == selectors.EVENT_READ else 1
-        handles = key.data
-        old, handles[slot] = handles[slot], handle
-        if not key.events & event:
-            self._selector.modify(fd, key.events | event, handles)
-        if old is not None:
-            old.cancel()
-        return handle
-
-    def _unwatch(self, fd: FileDescriptorLike, event: int) -> bool:
-        if self._closed:
-            return False
-        try:
-            key = self._selector.get_key(fd)
-        except KeyError:
-            return False
-        handles = key.data
-        slot = 0 if event == selectors.EVENT_READ else 1
-        old, handles[slot] = handles[slot], None
-        remaining = key.events & ~event
-        if remaining:
-            self._selector.modify(fd, remaining, handles)
-        else:
-            self._selector.unregister(fd)
-        if old is None or old._cancelled:  # a cancelled one is a finished sock_* wait's
-            return False
-        old.cancel()
-        return True
-
     # == One turn of the loop ==================================================================
 
     def _run_once(self) -> None:
@@ -501,7 +404,7 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
                 self._timer_cancelled_count -= 1
                 heapq.heappop(scheduled)._scheduled = False
 
-    # == Errors nobody else can catch ==========================================================
+    # == Debug mode ==========================================================================
 
     def get_debug(self) -> bool:
         return self._debug
@@ -510,108 +413,6 @@ class EventLoop(DebugMixin, ExecutorMixin, AsyncGenMixin, SignalMixin, SocketMix
         self._debug = enabled
         if self.is_running():  # may be called from another thread
             self.call_soon_threadsafe(self._set_coroutine_origin_tracking, enabled)
-
-    def set_exception_handler(
-            self, handler: Callable[[EventLoop, dict[str, Any]], object] | None) -> None:
-        """Replace the default handler, which logs; None restores it."""
-        if handler is not None and not callable(handler):
-            raise TypeError(f"A callable object or None is expected, got {handler!r}")
-        self._exception_handler = handler
-
-    def get_exception_handler(self) -> Callable[[EventLoop, dict[str, Any]], object] | None:
-        return self._exception_handler
-
-    def call_exception_handler(self, context: dict[str, Any]) -> None:
-        """Report an error that has no caller to propagate to (a failing callback, an
-        exception nobody retrieved). The handler must not raise; if it does, we log that."""
-        if self._exception_handler is None:
-            try:
-                self.default_exception_handler(context)
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException:
-                logger.error("Exception in default exception handler", exc_info=True)
-            return
-        try:
-            self._run_exception_handler(self._exception_handler, context)
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            try:
-                self.default_exception_handler({
-                    "message": "Unhandled error in exception handler",
-                    "exception": exc,
-                    "context": context,
-                })
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException:
-                logger.error("Exception in default exception handler while handling an "
-                             "unexpected error in custom exception handler", exc_info=True)
-
-    def _run_exception_handler(self, handler: Callable[[EventLoop, dict[str, Any]], object],
-                               context: dict[str, Any]) -> None:
-        """3.12+ runs a custom handler in the context of the task, future or handle the
-        report is about, so it sees the context variables of the code that failed."""
-        if sys.version_info >= (3, 12):
-            for key in ("task", "future", "handle"):
-                thing = context.get(key)
-                if thing is not None:
-                    get_context = getattr(thing, "get_context", None)
-                    ctx = get_context() if get_context is not None else None
-                    if isinstance(ctx, contextvars.Context):
-                        ctx.run(handler, self, context)
-                        return
-                    break
-        handler(self, context)
-
-    def default_exception_handler(self, context: dict[str, Any]) -> None:
-        """Log the context: its message, then each other key sorted, then the traceback."""
-        message = context.get("message") or "Unhandled exception in event loop"
-        exception = context.get("exception")
-        exc_info: Any = (type(exception), exception, exception.__traceback__) \
-            if exception is not None else False
-        # Debug mode: if the report says nothing about where its object came from, say where
-        # the callback running now was created (asyncio adds this key to the caller's dict).
-        handle_traceback = getattr(self._current_handle, "_source_traceback", None)
-        if "source_traceback" not in context and handle_traceback:
-            context["handle_traceback"] = handle_traceback
-        lines = [message]
-        for key in sorted(context):
-            if key in ("message", "exception"):
-                continue
-            value = context[key]
-            if key == "source_traceback":
-                value = ("Object created at (most recent call last):\n" +
-                         "".join(traceback.format_list(value)).rstrip())
-            elif key == "handle_traceback":
-                value = ("Handle created at (most recent call last):\n" +
-                         "".join(traceback.format_list(value)).rstrip())
-            else:
-                value = repr(value)
-            lines.append(f"{key}: {value}")
-        logger.error("\n".join(lines), exc_info=exc_info)
-
-
-def _check_fileobj(fd: FileDescriptorLike) -> None:
-    """Reject an object without a usable fileno() before anything else, even on a closed
-    loop, as asyncio does (a negative or closed fd is left to the selector, whose error for
-    it asyncio's users see too: "Invalid file descriptor: -1", or EBADF)."""
-    if not isinstance(fd, int):
-        try:
-            int(fd.fileno())
-        except (AttributeError, TypeError, ValueError):
-            raise ValueError(f"Invalid file object: {fd!r}") from None
-
-
-def _closed_since_registered(key: selectors.SelectorKey) -> bool:
-    """True if the socket (or file) registered under `key` has been closed since."""
-    if isinstance(key.fileobj, int):
-        return False
-    try:
-        return key.fileobj.fileno() != key.fd  # a closed socket says -1
-    except ValueError:  # a closed file object refuses to answer
-        return True
 
 
 def _stop_loop_when_done(future: Future[Any]) -> None:
