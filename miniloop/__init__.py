@@ -17,8 +17,10 @@ Reading order (each module's docstring says what you learn there):
     timeouts.py     timeout(), wait_for(): a deadline is a cancel() on a timer
     taskgroups.py   TaskGroup: no task outlives the block that started it
     runners.py      run(): from a coroutine to a finished program
+    errors.py       the exception handler: errors that nobody else can catch
     threads.py      futures that cross threads: wrap_future, to_thread
     executors.py    run_in_executor: blocking work in a thread pool
+    watching.py     add_reader/add_writer: a file descriptor registered with the selector
     sockets.py      loop.sock_*: try the system call, else wait on the selector
     sendfile.py     loop.sock_sendfile: the kernel copies, or a fallback by hand
     asyncgens.py    async generators' finally blocks, run before the loop closes

@@ -23,15 +23,14 @@ What you learn here: what `run(main(), debug=True)`, `loop.set_debug(True)`,
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
 
-__all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "extract_stack")
+from .errors import logger
 
-logger = logging.getLogger("asyncio")
+__all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "extract_stack")
 
 # How many frames a handle remembers, and how deep coroutine origins are tracked (asyncio's).
 DEBUG_STACK_DEPTH = 10

@@ -23,7 +23,6 @@ SIGKILL and SIGSTOP cannot be caught at all. The checks and their messages are a
 from __future__ import annotations
 
 import errno
-import logging
 import signal
 import socket
 import sys
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .coroutines import iscoroutine, iscoroutinefunction
+from .errors import logger
 from .handles import Handle
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from types import FrameType
 
 __all__ = ("SignalMixin",)
-
-logger = logging.getLogger("asyncio")
 
 
 class SignalMixin:

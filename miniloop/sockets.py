@@ -36,13 +36,13 @@ Exactness notes (each pinned by a scenario in compat_tests/test_sockets*.py):
 
 from __future__ import annotations
 
-import logging
 import selectors
 import socket
 import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from .errors import logger  # debug mode logs address lookups there
 from .handles import Handle
 
 if TYPE_CHECKING:
@@ -53,9 +53,6 @@ if TYPE_CHECKING:
     from .futures import Future
 
 __all__ = ("IdleRead", "SocketMixin")
-
-# asyncio's logger, as in loop.py: debug mode's address lookups are logged there.
-logger = logging.getLogger("asyncio")
 
 T = TypeVar("T")
 
