@@ -3,7 +3,8 @@
 The compat scenarios pin down behaviours we thought of. This test looks for the ones we did
 not: hypothesis writes random programs out of the operations that decide the order of events
 (yielding a turn, scheduling callbacks, waiting on futures, completing and cancelling
-futures, cancelling tasks, catching the cancellation), runs each on asyncio and on miniloop,
+futures, cancelling tasks, catching the cancellation, a lock, an event, a bounded queue,
+shield and gather), runs each on asyncio and on miniloop,
 and requires the two traces to be identical, line for line. No sleeps with a delay: the
 programs are driven by turns of the loop only, so the outcome never depends on timing.
 """
@@ -31,6 +32,13 @@ operation = st.one_of(
     st.tuples(st.just("cancel_task"), st.integers(0, TASKS - 1)),
     st.tuples(st.just("shrug"), st.integers(0, 1)),       # catch the next CancelledError
     st.tuples(st.just("raise"), st.just(0)),
+    st.tuples(st.just("lock"), st.just(0)),               # async with lock: await sleep(0)
+    st.tuples(st.just("event_wait"), st.just(0)),
+    st.tuples(st.just("event_set"), st.just(0)),
+    st.tuples(st.just("put"), st.integers(0, 9)),         # await queue.put(arg), maxsize 2
+    st.tuples(st.just("get"), st.just(0)),
+    st.tuples(st.just("shield"), st.integers(0, FUTURES - 1)),
+    st.tuples(st.just("gather"), st.just(0)),             # gather of two futures
 )
 program = st.lists(st.lists(operation, max_size=6), min_size=1, max_size=TASKS)
 
@@ -62,6 +70,23 @@ def run_program(aio: Any, tasks_ops: list[list[tuple[str, int]]]) -> list[str]:
                     shrug = True
                 elif op == "raise":
                     raise ValueError(f"t{n}")
+                elif op == "lock":
+                    async with lock:
+                        log(f"t{n} holds the lock")
+                        await aio.sleep(0)
+                elif op == "event_wait":
+                    log(f"t{n} event: {await event.wait()}")
+                elif op == "event_set":
+                    event.set()
+                elif op == "put":
+                    await queue.put(arg)
+                elif op == "get":
+                    log(f"t{n} got item {await queue.get()}")
+                elif op == "shield":
+                    log(f"t{n} shielded {await aio.shield(futures[arg])!r}")
+                elif op == "gather":
+                    both = await aio.gather(futures[0], futures[1], return_exceptions=True)
+                    log(f"t{n} gathered {[repr(x) for x in both]}")
             except aio.CancelledError:
                 log(f"t{n} CancelledError at {op}")
                 if not shrug:
@@ -70,16 +95,18 @@ def run_program(aio: Any, tasks_ops: list[list[tuple[str, int]]]) -> list[str]:
         return f"t{n} finished"
 
     async def main() -> None:
-        nonlocal futures, tasks
         loop = aio.get_running_loop()
-        futures = [loop.create_future() for _ in range(FUTURES)]
-        tasks = [aio.create_task(task_body(n, ops)) for n, ops in enumerate(tasks_ops)]
+        futures[:] = [loop.create_future() for _ in range(FUTURES)]
+        tasks[:] = [aio.create_task(task_body(n, ops)) for n, ops in enumerate(tasks_ops)]
         for _ in range(40):  # let the program run its course, turn by turn
             await aio.sleep(0)
-        for task in tasks:  # then end whatever still waits, and hear how each ended
-            task.cancel()
-        for fut in futures:  # (a task that swallows its cancellation may await one later)
+        for fut in futures:  # then end whatever still waits, and hear how each ended
             fut.cancel()
+        for _ in range(50):  # (a task that swallows one cancellation needs another)
+            for task in tasks:
+                task.cancel()
+            for _ in range(3):
+                await aio.sleep(0)
         outcomes = await aio.gather(*tasks, return_exceptions=True)
         names = [type(o).__name__ if isinstance(o, BaseException) else o for o in outcomes]
         log(f"outcomes {names}")
@@ -87,13 +114,14 @@ def run_program(aio: Any, tasks_ops: list[list[tuple[str, int]]]) -> list[str]:
             if fut.done() and not fut.cancelled():
                 fut.result()  # retrieved, so nothing is logged at garbage collection
 
-    futures: list[Any] = []
+    futures: list[Any] = []  # filled in by main(), on the running loop
     tasks: list[Any] = []
+    lock, event, queue = aio.Lock(), aio.Event(), aio.Queue(2)  # bound on first use
     aio.run(main())
     return trace
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(program)
 def test_random_programs_tell_the_same_story_on_both_loops(tasks_ops):
     assert run_program(miniloop, tasks_ops) == run_program(asyncio, tasks_ops)
