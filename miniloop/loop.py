@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextvars
 import heapq
 import os
-import selectors
 import socket
 import sys
 import threading
@@ -85,7 +84,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._ready: deque[Handle | Task[Any]] = deque()  # to run on this or the next turn
         self._scheduled: list[TimerHandle] = []    # heap of timers, nearest deadline first
         self._timer_cancelled_count = 0            # cancelled timers still in the heap
-        self._selector = selectors.DefaultSelector()  # fd -> (reader, writer) handles
+        self._init_watching()  # the selector: fd -> (reader, writer) handles (watching.py)
         logger.debug("Using selector: %s", type(self._selector).__name__)
         self._stopping = False                     # stop() was called: end after this turn
         self._closed = False
@@ -345,18 +344,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
                           MAXIMUM_SELECT_TIMEOUT)
         else:
             timeout = None  # nothing to do until some I/O happens
-        for key, mask in self._selector.select(timeout):
-            reader, writer = key.data
-            if mask & selectors.EVENT_READ and reader is not None:
-                if reader._cancelled:
-                    self._remove_reader(key.fileobj)
-                else:
-                    self._ready.append(reader)
-            if mask & selectors.EVENT_WRITE and writer is not None:
-                if writer._cancelled:
-                    self._remove_writer(key.fileobj)
-                else:
-                    self._ready.append(writer)
+        self._poll_io(timeout)  # ready fds' handles join the back of _ready (watching.py)
 
         # ---- Collect due timers ----
         # A timer counts as due if it is due within the clock's resolution: otherwise a
