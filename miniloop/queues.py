@@ -124,8 +124,31 @@ class Queue(LoopBound, Generic[T]):
 
     # -- Putting and getting ----------------------------------------------------------------------
 
+    # Discussion: the fast paths. asyncio's put() is `while self.full(): wait`, then
+    # `self.put_nowait(item)`, which checks full() again; get() the same with empty() and
+    # get_nowait(): about six Python calls per item on each side. When there is room (or an
+    # item) and no subclass overrides those methods, put() and get() below do the same steps
+    # inline, in the same order: the same checks, the same bookkeeping, the same wake-up.
+    # A subclass that overrides one of them (so asyncio would call its version) takes the
+    # general path. Measured: queue 0.59 -> 0.42 us per item (asyncio: 0.63).
+    _inline_ok = True  # no public method that put()/get() call is overridden (see below)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._inline_ok = all(getattr(cls, name) is getattr(Queue, name)
+                             for name in ("qsize", "empty", "full", "put_nowait", "get_nowait"))
+
     async def put(self, item: T) -> None:
         """Add `item`, first waiting for a free slot if the queue is full."""
+        if (self._inline_ok and not self._is_shutdown
+                and not 0 < self._maxsize <= len(self._queue)):
+            self._put(item)  # put_nowait(), inlined (see above)
+            if self._unfinished_tasks == 0:
+                self._finished.clear()
+            self._unfinished_tasks += 1
+            if self._getters:
+                self._wake_up_next(self._getters)
+            return
         while self.full():
             if self._is_shutdown:
                 raise QueueShutDown
@@ -138,12 +161,22 @@ class Queue(LoopBound, Generic[T]):
         if self.full():
             raise QueueFull
         self._put(item)
+        # The work below is skipped when it would do nothing (no change to the order of
+        # events): `_finished` is already clear while items are unfinished, and an empty
+        # line has nobody to wake. Measured: queue 0.65 -> 0.59 us per item.
+        if self._unfinished_tasks == 0:
+            self._finished.clear()
         self._unfinished_tasks += 1
-        self._finished.clear()
-        self._wake_up_next(self._getters)
+        if self._getters:
+            self._wake_up_next(self._getters)
 
     async def get(self) -> T:
         """Remove and return the next item, first waiting for one if the queue is empty."""
+        if self._inline_ok and self._queue:
+            item = self._get()  # get_nowait(), inlined (see put)
+            if self._putters:
+                self._wake_up_next(self._putters)
+            return item
         while self.empty():
             if self._is_shutdown:
                 raise QueueShutDown
@@ -156,7 +189,8 @@ class Queue(LoopBound, Generic[T]):
                 raise QueueShutDown
             raise QueueEmpty
         item = self._get()
-        self._wake_up_next(self._putters)
+        if self._putters:  # (a call saved when nobody waits, see put_nowait)
+            self._wake_up_next(self._putters)
         return item
 
     async def _wait_in(self, line: collections.deque[Future[None]],
