@@ -51,7 +51,7 @@ from .futures import Future
 from .handles import Handle, TimerHandle
 from .sendfile import SendfileMixin
 from .signals import SignalMixin
-from .sockets import IdleRead, SocketMixin
+from .sockets import SocketMixin
 from .tasks import Task, ensure_future
 from .watching import WatchMixin
 
@@ -104,7 +104,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._add_reader(self._self_reader.fileno(), self._read_from_self)
         # Sockets whose last sock_recv-like wait ended this turn, still registered in case
         # they read again at once (see SocketMixin._wait_readable).
-        self._idle_readers: dict[int, IdleRead] = {}
+        self._idle_readers: dict[int, tuple[socket.socket, Handle]] = {}
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} running={self.is_running()} "
