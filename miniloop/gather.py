@@ -24,10 +24,27 @@ from typing import Any
 
 from . import current
 from .exceptions import CancelledError
-from .futures import Future
-from .tasks import ensure_future
+from .futures import FINISHED, PENDING, Future
+from .tasks import Task, ensure_future
 
 __all__ = ("gather",)
+
+# 3.12+ counts children that are already done right away, after the outer future exists,
+# instead of through call_soon: gather() of finished futures is then done before it is ever
+# awaited. 3.11 schedules their callbacks like any other. (Checked once, here, rather than
+# once per child.)
+_COUNT_DONE_CHILDREN_AT_ONCE = sys.version_info >= (3, 12)
+
+# Discussion: reading a child's outcome without asking it. asyncio asks each finished child
+# cancelled() and exception(), and at the end cancelled(), exception() and result() again:
+# C calls for its own futures, Python calls here (the bulk of gather's cost per child). For
+# our own Future and Task (types whose methods nobody overrode), a child that finished with
+# a result has `_state == FINISHED` and `_exception is None`, and those calls would answer
+# False, None and `_result`, with no side effect (the `_log_traceback` that exception() and
+# result() clear is only ever set with an exception). So that common case reads the fields;
+# errors, cancellations and other future types go through the methods, as in asyncio.
+# Measured: spawn 3.43 -> 3.21 us per task (3.11).
+_PLAIN_FUTURES = (Future, Task)
 
 
 class _GatheringFuture(Future[list[Any]]):
@@ -71,11 +88,13 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
     def on_child_done(child: Future[Any]) -> None:
         nonlocal finished
         finished += 1
-        if gathering is None or gathering.done():
-            if not child.cancelled():
+        succeeded = (type(child) in _PLAIN_FUTURES and child._state == FINISHED
+                     and child._exception is None)  # (see _PLAIN_FUTURES)
+        if gathering is None or gathering._state != PENDING:  # (done(), of our own future)
+            if not succeeded and not child.cancelled():
                 child.exception()  # mark it retrieved: gather already reported something
             return
-        if not return_exceptions:
+        if not return_exceptions and not succeeded:
             if child.cancelled():
                 gathering.set_exception(child._make_cancelled_error())
                 return
@@ -84,7 +103,9 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
                 gathering.set_exception(exc)
                 return
         if finished == len(by_arg):
-            results = [_outcome(fut) for fut in children]
+            results = [fut._result if (type(fut) in _PLAIN_FUTURES and fut._state == FINISHED
+                                       and fut._exception is None) else _outcome(fut)
+                       for fut in children]
             if gathering._cancel_requested:
                 # asyncio takes the error from the *last* child (whatever finished last).
                 gathering.set_exception(children[-1]._make_cancelled_error())
@@ -96,15 +117,13 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
             children.append(by_arg[arg])
             continue
         child = ensure_future(arg, loop=loop)
-        loop = child.get_loop()
+        if loop is None:  # the first child's loop is everyone's (ensure_future checks)
+            loop = child.get_loop()
         if child is not arg:
             child._log_destroy_pending = False  # type: ignore[attr-defined]
         by_arg[arg] = child
         children.append(child)
-        # 3.12+ counts children that are already done right away, after the outer future
-        # exists, instead of through call_soon: gather() of finished futures is then done
-        # before it is ever awaited. 3.11 schedules their callbacks like any other.
-        if sys.version_info >= (3, 12) and child.done():
+        if _COUNT_DONE_CHILDREN_AT_ONCE and child.done():
             already_done.append(child)
         else:
             child.add_done_callback(on_child_done)
