@@ -435,3 +435,54 @@ async def test_queue_shutdown_immediate_discards_items_and_releases_join(aio, lo
         await queue.get()
     except aio.QueueShutDown:
         log("get: QueueShutDown")
+
+
+@scenario(
+    "full",          # put(3) asks whether there is room...
+    "put_nowait 3",  # ...then hands the item to put_nowait()...
+    "full",          # ...which asks again itself
+    "full",
+    "put_nowait 1",
+    "full",
+    "empty",         # get() asks whether there is an item...
+    "get_nowait",    # ...then takes it with get_nowait()...
+    "empty",         # ...which asks again itself
+    "got 3",
+    "qsize seen by put(): 4 calls",
+)
+async def test_put_and_get_go_through_methods_a_subclass_overrides(aio, log):
+    """put() asks full() and calls put_nowait(); get() asks empty() and calls get_nowait().
+    A subclass that overrides them sees every call (miniloop's fast path must step aside)."""
+    class Traced(aio.Queue):
+        def full(self):
+            log("full")
+            return super().full()
+
+        def put_nowait(self, item):
+            log("put_nowait", item)
+            super().put_nowait(item)
+
+        def empty(self):
+            log("empty")
+            return super().empty()
+
+        def get_nowait(self):
+            log("get_nowait")
+            return super().get_nowait()
+
+    queue = Traced(2)
+    await queue.put(3)
+    await queue.put(1)
+    log("got", await queue.get())
+
+    calls = []
+
+    class Sized(aio.Queue):
+        def qsize(self):
+            calls.append(1)
+            return super().qsize()
+
+    sized = Sized(2)
+    await sized.put(1)
+    await sized.put(2)
+    log(f"qsize seen by put(): {len(calls)} calls")
