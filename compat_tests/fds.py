@@ -1,15 +1,17 @@
-"""A fixture that fails a test which leaves a file descriptor open (a socket it forgot to
-close, a selector that was never unregistered, a loop that was not closed).
+"""File descriptors in tests: a fixture that fails a test which leaves one open (a socket it
+forgot to close, a selector that was never unregistered, a loop that was not closed), and
+the non-blocking socket pair most socket scenarios start from.
 
     pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
-It counts the entries of /proc/self/fd before and after the test (Linux only; elsewhere
-it checks nothing).
+The fixture counts the entries of /proc/self/fd before and after the test (Linux only;
+elsewhere it checks nothing).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -38,3 +40,12 @@ def no_fd_leaks() -> Iterator[None]:
     after = open_fds()
     new = {fd: target for fd, target in after.items() if before.get(fd) != target}
     assert len(after) <= len(before), f"file descriptors left open: {new}"
+
+
+def nonblocking_pair() -> tuple[socket.socket, socket.socket]:
+    """Two connected sockets, ready for the loop's sock_* methods (which refuse blocking ones
+    in debug mode)."""
+    left, right = socket.socketpair()
+    left.setblocking(False)
+    right.setblocking(False)
+    return left, right

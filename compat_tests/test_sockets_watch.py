@@ -4,17 +4,13 @@ import socket
 
 import pytest
 
-from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
+from compat_tests.fds import (
+    no_fd_leaks,  # noqa: F401 (the fixture, used below)
+    nonblocking_pair,
+)
 from compat_tests.harness import scenario, sync_scenario
 
 pytestmark = pytest.mark.usefixtures("no_fd_leaks")
-
-
-def nonblocking_pair():
-    left, right = socket.socketpair()
-    left.setblocking(False)
-    right.setblocking(False)
-    return left, right
 
 
 @scenario(
