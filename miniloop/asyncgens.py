@@ -37,10 +37,9 @@ __all__ = ("AsyncGenMixin",)
 class AsyncGenMixin:
     """The loop's side of sys.set_asyncgen_hooks, and shutdown_asyncgens()."""
 
-    _asyncgens: weakref.WeakSet[AsyncGenerator[Any, Any]] | None = None  # alive, started
-    _asyncgens_shutdown_called = False  # shutdown_asyncgens() ran: late starters are a bug
-
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        _asyncgens: weakref.WeakSet[AsyncGenerator[Any, Any]]  # alive, started
+        _asyncgens_shutdown_called: bool
         def is_closed(self) -> bool: ...
         def create_task(self, coro: Coroutine[Any, Any, Any]) -> Task[Any]: ...
         def call_soon_threadsafe(self, callback: Callable[..., object],
@@ -52,13 +51,10 @@ class AsyncGenMixin:
             warnings.warn(f"asynchronous generator {agen!r} was scheduled after "
                           f"loop.shutdown_asyncgens() call", ResourceWarning,
                           source=self, stacklevel=1)
-        if self._asyncgens is None:
-            self._asyncgens = weakref.WeakSet()
         self._asyncgens.add(agen)
 
     def _asyncgen_finalizer_hook(self, agen: AsyncGenerator[Any, Any]) -> None:
-        if self._asyncgens is not None:
-            self._asyncgens.discard(agen)
+        self._asyncgens.discard(agen)
         if not self.is_closed():
             self.call_soon_threadsafe(self.create_task, agen.aclose())
 

@@ -14,11 +14,13 @@ What you learn here: what `run(main(), debug=True)`, `loop.set_debug(True)`,
   awaited" RuntimeWarning says which line forgot the `await`.
 * **Slow callbacks.** Each callback is timed; one that holds the loop for
   `loop.slow_callback_duration` seconds (0.1 by default) or longer is logged, because
-  while it runs no other task can.
+  while it runs no other task can. This is an instrument (instruments.py) that debug mode
+  installs: the loop runs the same queue in the same order, watched, so turning debug mode
+  on changes nothing about what runs when.
 * **Checks.** `call_soon` and friends refuse coroutines, non-callables, and calls from a
   thread other than the loop's.
 
-`DebugMixin` holds the loop's side of this; `EventLoop` inherits it.
+`DebugMixin` holds the loop's side of the origin tracking; `EventLoop` inherits it.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from __future__ import annotations
 import sys
 import traceback
 from types import FrameType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import logger
+from .instruments import Instrument
 
-__all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "extract_stack")
+__all__ = ("DebugMixin", "DEBUG_STACK_DEPTH", "SlowCallbackLogger", "extract_stack")
 
 # How many frames a handle remembers, and how deep coroutine origins are tracked (asyncio's).
 DEBUG_STACK_DEPTH = 10
@@ -61,16 +64,24 @@ def describe_handle(handle: _Runnable) -> str:
     return str(handle)
 
 
-class DebugMixin:
-    """Debug-mode state of the loop: the handle being run, and coroutine origin tracking."""
+class SlowCallbackLogger(Instrument):
+    """Debug mode's instrument: log each callback that held the loop too long."""
 
-    _current_handle: _Runnable | None = None    # debug mode: the callback running now
-    _coroutine_origin_tracking = False          # we set the depth (and must restore it)
-    _saved_coroutine_origin_tracking_depth = 0  # the depth before we set it
+    def __init__(self, loop: Any) -> None:
+        self._loop = loop  # whose slow_callback_duration says what "too long" is
+
+    def callback_finished(self, now: float, turn: int, *, callback: Any,
+                          elapsed: float) -> None:
+        if elapsed >= self._loop.slow_callback_duration:
+            logger.warning("Executing %s took %.3f seconds", describe_handle(callback), elapsed)
+
+
+class DebugMixin:
+    """Coroutine origin tracking, on while a loop in debug mode runs."""
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
-        slow_callback_duration: float
-        def time(self) -> float: ...
+        _coroutine_origin_tracking: bool
+        _saved_coroutine_origin_tracking_depth: int
 
     def _set_coroutine_origin_tracking(self, enabled: bool) -> None:
         """Record where coroutines are created while the loop runs in debug mode."""
@@ -83,16 +94,3 @@ class DebugMixin:
         else:
             sys.set_coroutine_origin_tracking_depth(self._saved_coroutine_origin_tracking_depth)
         self._coroutine_origin_tracking = bool(enabled)
-
-    def _run_timed(self, handle: _Runnable) -> None:
-        """Debug mode: run a callback, and warn if it held the loop too long."""
-        self._current_handle = handle  # default_exception_handler may report where it came from
-        try:
-            started = self.time()
-            handle._run()
-            elapsed = self.time() - started
-            if elapsed >= self.slow_callback_duration:
-                logger.warning("Executing %s took %.3f seconds", describe_handle(handle), elapsed)
-        finally:
-            self._current_handle = None
-        del handle  # no reference cycle through this frame (see Task._step)

@@ -46,10 +46,9 @@ THREAD_JOIN_TIMEOUT = 300
 class ExecutorMixin:
     """run_in_executor and the lifetime of the default executor."""
 
-    _default_executor: concurrent.futures.ThreadPoolExecutor | None = None  # made lazily
-    _executor_shutdown_called = False  # shutdown_default_executor() or close() happened
-
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        _default_executor: concurrent.futures.ThreadPoolExecutor | None
+        _executor_shutdown_called: bool
         _debug: bool
         def _check_closed(self) -> None: ...
         def _check_callback(self, callback: object, method: str) -> None: ...

@@ -36,17 +36,28 @@ turn that runs it; 0 before the loop first turns):
     fd_unregistered(now, turn, *, fd, event)
 
 Discussion: what it costs when nobody watches. The loop keeps its instruments in a list and
-asks `if self._instruments:` once per turn, and once in each of the rarer task events; the
-per-callback hooks are only called from the instrumented branch of `_run_once`. An
-instrument that raises is removed and its error reported through the loop's exception
-handler, so a broken tracer cannot break the program it watches.
+asks `if self._instruments:` once per turn, and in the rarer task events (created, cancel
+requested, uncancelled). Everything that happens per callback is observed from the outside,
+by `InstrumentMixin._observe_run`, the branch `_run_once` takes while an instrument is
+installed: it runs the same queue in the same order, and reads from each entry what it was
+(a task's step, a task's wake-up) and from the task afterwards what became of it (finished,
+suspended on a future, queued again). So `Task._step`, the hottest code in miniloop, carries
+no hooks at all. An instrument that raises is removed and its error reported through the
+loop's exception handler, so a broken tracer cannot break the program it watches.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import deque
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
-__all__ = ("Instrument",)
+from .exceptions import CancelledError
+
+if TYPE_CHECKING:
+    from .poller import Poller
+
+__all__ = ("Instrument", "InstrumentMixin")
 
 
 class Instrument:
@@ -83,3 +94,113 @@ class Instrument:
     def fd_registered(self, now: float, turn: int, *, fd: int, event: str) -> None: ...
 
     def fd_unregistered(self, now: float, turn: int, *, fd: int, event: str) -> None: ...
+
+
+class InstrumentMixin:
+    """The loop's side: installing instruments, and calling their hooks (EventLoop inherits it)."""
+
+    if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        _instruments: list[Instrument]
+        _turn: int
+        _ready: deque[Any]
+        _poller: Poller
+        _current_handle: Any
+        _scheduled: list[Any]
+        def time(self) -> float: ...
+        def call_exception_handler(self, context: dict[str, Any]) -> None: ...
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Start calling `instrument`'s hooks (see the module docstring)."""
+        if instrument not in self._instruments:
+            self._instruments.append(instrument)
+
+    def remove_instrument(self, instrument: Instrument) -> None:
+        """Stop calling `instrument`'s hooks. ValueError if it was not installed."""
+        self._instruments.remove(instrument)
+
+    def _notify(self, hook: str, **details: Any) -> None:
+        """Call `hook` on every instrument, with the loop's time and turn."""
+        if not self._instruments:
+            return
+        now = self.time()
+        for instrument in list(self._instruments):
+            try:
+                getattr(instrument, hook)(now, self._turn, **details)
+            except Exception as exc:
+                if instrument in self._instruments:
+                    self._instruments.remove(instrument)
+                self.call_exception_handler({
+                    "message": f"Instrument {instrument!r} raised in {hook}(); it was removed",
+                    "exception": exc,
+                })
+
+    def _observe_poll(self, timeout: float | None) -> None:
+        """Step 1 of `_run_once`, with hooks: the poll, why it may block that long, and what
+        it found."""
+        if self._ready:
+            reason = "ready"
+        elif timeout == 0:
+            reason = "stopping"
+        else:
+            reason = "idle" if timeout is None else "timer"
+        self._notify("turn_started", ready=len(self._ready), timers=len(self._scheduled),
+                     timeout=timeout, reason=reason)
+        started = self.time()
+        events = self._poller.poll(timeout)
+        self._notify("poll_returned", blocked=self.time() - started,
+                     events=[(fd, event) for fd, event, _ in events])
+        for _fd, _event, handle in events:
+            self._ready.append(handle)
+
+    def _observe_run(self, count: int) -> None:
+        """Step 3 of `_run_once`, with hooks: run the first `count` entries of the ready
+        queue, in order, and tell the instruments what each was and what it led to."""
+        ready = self._ready
+        for _ in range(count):
+            entry = ready.popleft()
+            task = _task_stepped_by(entry)
+            if task is not None and _throws_cancel(entry, task):
+                self._notify("cancel_delivered", task=task)
+            already_queued = len(ready)
+            self._current_handle = entry  # for error reports (errors.py)
+            self._notify("callback_started", callback=entry)
+            started = self.time()
+            try:
+                entry._run()
+            finally:
+                self._current_handle = None
+            self._notify("callback_finished", callback=entry, elapsed=self.time() - started)
+            if task is not None:
+                if task.done():
+                    self._notify("task_finished", task=task)
+                else:  # waiting on a future, or queued again after a bare yield
+                    self._notify("task_suspended", task=task, awaiting=task._fut_waiter)
+            # What this callback queued: a task's wake-up means its future is done.
+            for queued in list(islice(ready, already_queued, None)):
+                woken = _task_stepped_by(queued)
+                if woken is not None and queued is not woken and queued._args:
+                    self._notify("task_woken", task=woken, future=queued._args[0])
+            del entry, task  # no reference cycle through this frame (see Task._step)
+
+
+def _task_stepped_by(entry: Any) -> Any:
+    """The task whose step this ready-queue entry takes: the task itself (its next step,
+    tasks.py), or a handle of its `_wakeup` or `_step`; None for any other callback."""
+    from .tasks import Task  # not at the top: tasks.py -> handles.py -> debug.py -> us
+
+    if isinstance(entry, Task):
+        return entry
+    owner = getattr(getattr(entry, "_callback", None), "__self__", None)
+    if isinstance(owner, Task) and entry._callback.__name__ in ("_wakeup", "_step"):
+        return owner
+    return None
+
+
+def _throws_cancel(entry: Any, task: Any) -> bool:
+    """Will this step throw CancelledError into the task's coroutine?"""
+    if entry is task or task._must_cancel:
+        return bool(task._must_cancel)
+    arg = entry._args[0] if entry._args else None
+    if isinstance(arg, CancelledError):
+        return True
+    return getattr(arg, "cancelled", lambda: False)()

@@ -1,25 +1,24 @@
-"""The event loop: a ready queue, a timer heap and a selector, turned by one `while` loop.
+"""The event loop: a ready queue, a timer heap and a poller, turned by one `while` loop.
 
 What you learn here: everything else in miniloop (tasks, sleeps, sockets) comes down to
-putting callbacks in one of three places, and this module takes them out again:
+putting work in one of three places, and this module takes it out again:
 
-* `_ready`, a FIFO queue of `Handle`s to run as soon as possible (`call_soon`);
+* `_ready`, a FIFO queue of what runs as soon as possible: `Handle`s (`call_soon`), and
+  `Task`s standing in for their own next step (tasks.py, `Task._schedule_step`);
 * `_scheduled`, a heap of `TimerHandle`s ordered by due time (`call_later`, `call_at`);
-* the selector, which holds a reader/writer `Handle` for each file descriptor we wait on
-  (`add_reader`, `add_writer`) and tells us which descriptors became ready.
+* `_poller` (poller.py), which holds a reader/writer `Handle` for each file descriptor we
+  wait on (`add_reader`, `add_writer`) and tells us which descriptors became ready.
 
 One turn of the loop (`_run_once`, the heart of this file) always goes in this order:
 
-1. Throw away cancelled timers from the front of the heap (or rebuild the heap when most of
-   it is cancelled, so cancelled timeouts cannot pile up).
-2. Ask the selector which descriptors are ready, blocking for as long as there is nothing
-   else to do: 0 if callbacks are ready, until the nearest timer if there is one, forever if
-   there is nothing at all. Ready descriptors' handles go to the back of `_ready`.
-   (Just before, read interest that a socket no longer uses is dropped: sockets.py.)
-3. Move every timer that is due to the back of `_ready`.
-4. Run the callbacks that are in `_ready` *now* (count them first). Callbacks they schedule
-   land behind them and wait for the next turn, so a task that keeps yielding cannot starve
-   the timers or the I/O.
+1. Poll I/O, blocking for as long as there is nothing else to do: 0 if callbacks are ready,
+   until the nearest timer if there is one, forever if there is nothing at all. The ready
+   descriptors' handles go to the back of `_ready`. (Before that, cancelled timers at the
+   front of the heap are thrown away, or the heap is rebuilt when most of it is cancelled,
+   so that cancelled timeouts cannot pile up.)
+2. Move every timer that is due to the back of `_ready`.
+3. Run what is in `_ready` *now* (count it first). Callbacks scheduled meanwhile land behind
+   and wait for the next turn, so a task that keeps yielding cannot starve timers or I/O.
 
 This is the only place in miniloop where callbacks are called. Everything else only queues
 them: a future's done-callbacks, a task's next step, a timer that fired. That single rule is
@@ -41,14 +40,16 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import current
+from . import current, versions
 from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
-from .debug import DebugMixin
+from .debug import DebugMixin, SlowCallbackLogger
 from .errors import ExceptionHandlerMixin, logger
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
+from .instruments import Instrument, InstrumentMixin
+from .poller import Poller
 from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
@@ -56,13 +57,15 @@ from .tasks import Task, ensure_future
 from .watching import WatchMixin
 
 if TYPE_CHECKING:
-    pass
+    import concurrent.futures
+    import selectors
+    from collections.abc import AsyncGenerator
 
 __all__ = ("EventLoop",)
 
 T = TypeVar("T")
 
-# Never block in select() for longer than a day: some platforms reject larger timeouts.
+# Never block in a poll for longer than a day: some platforms reject larger timeouts.
 MAXIMUM_SELECT_TIMEOUT = 24 * 3600
 
 # Rebuild the timer heap when more than half of it is cancelled timers (and it is not tiny).
@@ -77,34 +80,54 @@ def _debug_from_environment() -> bool:
 
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
-                SignalMixin, SocketMixin, SendfileMixin):
-    """A selector-based event loop (the only kind miniloop has)."""
+                SignalMixin, SocketMixin, SendfileMixin, InstrumentMixin):
+    """A selector-based event loop (the only kind miniloop has).
 
-    def __init__(self) -> None:
+    The mixins each add one family of methods (their modules say which); they hold no state.
+    All of the loop's state is declared here, in `__init__`.
+    """
+
+    def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
+        # -- What runs next -----------------------------------------------------------------
         self._ready: deque[Handle | Task[Any]] = deque()  # to run on this or the next turn
         self._scheduled: list[TimerHandle] = []    # heap of timers, nearest deadline first
         self._timer_cancelled_count = 0            # cancelled timers still in the heap
-        self._init_watching()  # the selector: fd -> (reader, writer) handles (watching.py)
-        logger.debug("Using selector: %s", type(self._selector).__name__)
-        self._stopping = False                     # stop() was called: end after this turn
-        self._closed = False
-        self._thread_id: int | None = None         # the thread inside run_forever, if any
-        self._debug = _debug_from_environment()
         self._current_task: Task[Any] | None = None  # the task whose step is running
         self._tasks: weakref.WeakSet[Task[Any]] = weakref.WeakSet()  # for all_tasks()
-        self._exception_handler: Callable[[EventLoop, dict[str, Any]], object] | None = None
-        self._task_factory: Callable[..., Future[Any]] | None = None
+        self._task_factory: Callable[..., Future[Any]] | None = None  # set_task_factory()
         self._clock_resolution = time.get_clock_info("monotonic").resolution
-        self.slow_callback_duration = 0.1          # debug mode logs callbacks slower than this
-        # A socket pair the loop watches, so that another thread can wake it out of select()
-        # by writing a byte (call_soon_threadsafe).
+        # -- I/O (poller.py) ----------------------------------------------------------------
+        self._poller = Poller(selector, notify=self._notify)  # fds we wait on, and for what
+        # -- Threads and signals ------------------------------------------------------------
+        # A socket pair the loop watches, so that another thread (call_soon_threadsafe) or
+        # a signal (signals.py) can wake it out of its poll by writing a byte.
         self._self_reader, self._self_writer = socket.socketpair()
         self._self_reader.setblocking(False)
         self._self_writer.setblocking(False)
+        self._thread_id: int | None = None         # the thread inside run_forever, if any
+        self._default_executor: concurrent.futures.ThreadPoolExecutor | None = None  # lazily
+        self._executor_shutdown_called = False     # no new default executor after this
+        self._signal_handlers: dict[int, Handle] = {}  # signal number -> its handler
+        # -- Lifecycle ----------------------------------------------------------------------
+        self._stopping = False                     # stop() was called: end after this turn
+        self._closed = False
+        self._asyncgens: weakref.WeakSet[AsyncGenerator[Any, Any]] = weakref.WeakSet()
+        self._asyncgens_shutdown_called = False    # late-started generators are a bug then
+        self._exception_handler: Callable[[EventLoop, dict[str, Any]], object] | None = None
+        # -- Watching and debugging (instruments.py, debug.py) -------------------------------
+        self._turn = 0                             # turns taken, for instruments
+        self._instruments: list[Instrument] = []   # called as the loop turns; usually none
+        self._current_handle: Handle | Task[Any] | None = None  # running, when instrumented
+        self._debug = False                        # set_debug(), below
+        self._slow_callbacks = SlowCallbackLogger(self)  # debug mode's instrument
+        self.slow_callback_duration = 0.1          # debug mode logs callbacks slower than this
+        self._coroutine_origin_tracking = False    # we set the depth (and must restore it)
+        self._saved_coroutine_origin_tracking_depth = 0  # the depth before we set it
+
+        if _debug_from_environment():
+            self.set_debug(True)
+        logger.debug("Using selector: %s", self._poller.name)
         self._add_reader(self._self_reader.fileno(), self._read_from_self)
-        # Sockets whose last sock_recv-like wait ended this turn, still registered in case
-        # they read again at once (see SocketMixin._wait_readable).
-        self._idle_readers: dict[int, tuple[socket.socket, Handle]] = {}
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} running={self.is_running()} "
@@ -188,7 +211,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._remove_reader(self._self_reader.fileno())
         self._self_reader.close()
         self._self_writer.close()
-        self._selector.close()
+        self._poller.close()
         self._shutdown_default_executor_nowait()  # without waiting, as asyncio does
         self._remove_all_signal_handlers()
 
@@ -211,8 +234,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
     def call_soon(self, callback: Callable[..., object], *args: Any,
                   context: contextvars.Context | None = None) -> Handle:
         """Run `callback(*args)` on the next turn, after everything already queued."""
-        if self._closed:  # _check_closed(), inlined in the loop's busiest method
-            raise RuntimeError("Event loop is closed")
+        self._check_closed()
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_soon")
@@ -330,46 +352,55 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
     # == One turn of the loop ==================================================================
 
     def _run_once(self) -> None:
-        """One turn: drop cancelled timers, poll I/O, collect due timers, run what is ready."""
-        if self._timer_cancelled_count:  # (a method call per turn saved when there are none)
+        """One turn: poll I/O, collect due timers, run what is ready (see the module docstring)."""
+        self._turn += 1
+        if self._timer_cancelled_count:
             self._drop_cancelled_timers()
-        if self._idle_readers:
-            self._drop_idle_readers()
 
-        # ---- Poll I/O, for as long as we can afford to block ----
+        # ---- 1. Poll I/O, for as long as we can afford to block ----
         if self._ready or self._stopping:
             timeout: float | None = 0
         elif self._scheduled:
-            timeout = min(max(0.0, self._scheduled[0]._when - self.time()),
-                          MAXIMUM_SELECT_TIMEOUT)
+            timeout = self._scheduled[0]._when - self.time()
+            if versions.NAN_DEADLINE_REACHES_POLL:  # 3.13: `timeout > MAX`, `timeout < 0`...
+                if timeout > MAXIMUM_SELECT_TIMEOUT:
+                    timeout = MAXIMUM_SELECT_TIMEOUT
+                elif timeout < 0:
+                    timeout = 0
+            else:  # ...where max(0, nan) is 0: a NaN deadline makes its timer due at once
+                timeout = min(max(0, timeout), MAXIMUM_SELECT_TIMEOUT)
         else:
             timeout = None  # nothing to do until some I/O happens
-        self._poll_io(timeout)  # ready fds' handles join the back of _ready (watching.py)
+        if self._instruments:
+            self._observe_poll(timeout)
+        else:
+            for _fd, _event, handle in self._poller.poll(timeout):
+                self._ready.append(handle)
 
-        # ---- Collect due timers ----
-        # A timer counts as due if it is due within the clock's resolution: otherwise a
-        # select() that woke "exactly on time" could find it 1 ns early and spin once more.
-        scheduled = self._scheduled
-        if scheduled:  # (no clock reading on turns without timers: 0.1 us a turn)
-            end_time = self.time() + self._clock_resolution
-            while scheduled and scheduled[0]._when < end_time:
-                timer = heapq.heappop(scheduled)
-                timer._scheduled = False
-                if timer._cancelled:
-                    self._timer_cancelled_count -= 1
-                else:
-                    self._ready.append(timer)
-
-        # ---- Run the callbacks that are ready now; new ones wait for the next turn ----
-        # An entry is a Handle (a cancelled one does nothing when run) or a Task standing in
-        # for its own next step (Task._schedule_step explains why).
-        ready = self._ready
-        popleft = ready.popleft
-        for _ in range(len(ready)):
-            if self._debug:
-                self._run_timed(popleft())
+        # ---- 2. Collect due timers ----
+        # A timer counts as due if it is due within the clock's resolution: otherwise a poll
+        # that woke "exactly on time" could find it 1 ns early and spin once more.
+        # Written as asyncio writes it, `>= end_time` then stop, so that a NaN deadline
+        # (never >= anything) counts as due rather than blocking the heap forever.
+        end_time = self.time() + self._clock_resolution
+        while self._scheduled:
+            if self._scheduled[0]._when >= end_time:
+                break
+            timer = heapq.heappop(self._scheduled)
+            timer._scheduled = False
+            if timer._cancelled:
+                self._timer_cancelled_count -= 1
             else:
-                popleft()._run()
+                self._ready.append(timer)
+                if self._instruments:
+                    self._notify("timer_due", timer=timer)
+
+        # ---- 3. Run what is ready now; what it schedules waits for the next turn ----
+        if self._instruments:
+            self._observe_run(len(self._ready))  # the same, with hooks (instruments.py)
+        else:
+            for _ in range(len(self._ready)):
+                self._ready.popleft()._run()
 
     def _drop_cancelled_timers(self) -> None:
         """Keep cancelled timers from piling up in the heap (a timeout that never fires is the
@@ -392,15 +423,21 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
                 self._timer_cancelled_count -= 1
                 heapq.heappop(scheduled)._scheduled = False
 
-    # == Debug mode ==========================================================================
+    # == Debug mode ============================================================================
 
     def get_debug(self) -> bool:
         return self._debug
 
     def set_debug(self, enabled: bool) -> None:
-        self._debug = enabled
+        """Debug mode (debug.py): its checks are read from `_debug`; its slow-callback log
+        is an instrument, watching the loop like any other."""
+        self._debug = bool(enabled)
+        if self._debug and self._slow_callbacks not in self._instruments:
+            self.add_instrument(self._slow_callbacks)
+        elif not self._debug and self._slow_callbacks in self._instruments:
+            self.remove_instrument(self._slow_callbacks)
         if self.is_running():  # may be called from another thread
-            self.call_soon_threadsafe(self._set_coroutine_origin_tracking, enabled)
+            self.call_soon_threadsafe(self._set_coroutine_origin_tracking, self._debug)
 
 
 def _stop_loop_when_done(future: Future[Any]) -> None:

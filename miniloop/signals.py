@@ -44,9 +44,8 @@ __all__ = ("SignalMixin",)
 class SignalMixin:
     """add_signal_handler / remove_signal_handler, on top of the loop's self-pipe."""
 
-    _signal_handlers: dict[int, Handle] | None = None  # signal number -> handle, made lazily
-
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        _signal_handlers: dict[int, Handle]  # signal number -> handle
         _ready: deque[Any]  # Handles, and Tasks standing in for their next step
         _self_writer: socket.socket
         def _check_closed(self) -> None: ...
@@ -67,8 +66,6 @@ class SignalMixin:
             signal.set_wakeup_fd(self._self_writer.fileno())
         except (ValueError, OSError) as exc:
             raise RuntimeError(str(exc))
-        if self._signal_handlers is None:
-            self._signal_handlers = {}
         self._signal_handlers[sig] = Handle(callback, args, self, None)  # type: ignore[arg-type]
         try:
             signal.signal(sig, _do_nothing)
@@ -106,7 +103,7 @@ class SignalMixin:
                 self._handle_signal(signum)
 
     def _handle_signal(self, sig: int) -> None:
-        handle = (self._signal_handlers or {}).get(sig)
+        handle = self._signal_handlers.get(sig)
         if handle is not None:  # else: removed after the signal arrived
             self._ready.append(handle)
 

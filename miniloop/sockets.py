@@ -5,17 +5,17 @@ What you learn here: every `sock_*` method follows the same three steps.
 1. **Try the system call first.** The socket is non-blocking, so `sock.recv(n)` either
    returns at once (data was already waiting, the common case on a busy connection) or
    raises `BlockingIOError`. Only in the second case do we involve the loop at all.
-2. **Wait on the selector.** Register an I/O callback for the socket's fd with the loop's
-   selector (`loop._add_reader`, see loop.py) and await a future. Each time the selector
-   reports the fd ready, the callback (`_retry`) tries the system call again: when it no
-   longer would block, its result (or its exception) completes the future, and the task
-   wakes up on the next turn with it.
+2. **Wait on the poller.** Register an I/O callback for the socket with the loop's poller
+   (`loop._add_reader`, watching.py) and await a future. Each time the poll reports the fd
+   ready, the callback (`_retry`) tries the system call again: when it no longer would
+   block, its result (or its exception) completes the future, and the task wakes up on the
+   next turn with it.
 3. **Unregister, however the wait ended**: with a result, an error, or a cancellation
    (`_wait_readable`, `_wait_writable`). A cancelled `sock_recv` leaves nothing behind,
    so the socket can be read again at once. One twist, and miniloop's one departure from
-   asyncio's mechanics (not its behaviour): after a successful read the socket stays
-   registered until the loop next polls, because the next read on it usually comes right
-   away. The Discussion in `_wait_readable` weighs that trade-off.
+   asyncio's mechanics (not its behaviour): after a successful read the registration is
+   *parked* until the loop next polls, because the next read on it usually comes right
+   away (poller.py, `Poller.park_reader`, weighs that trade-off).
 
 `sock_connect` first turns a host name into an address without blocking the loop: the DNS
 lookup (`getaddrinfo`) runs in the loop's default executor (executors.py). An IP address
@@ -36,10 +36,10 @@ Exactness notes (each pinned by a scenario in compat_tests/test_sockets*.py):
 
 from __future__ import annotations
 
-import selectors
 import socket
 import ssl
 from collections.abc import Callable
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import logger  # debug mode logs address lookups there
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
     from .futures import Future
+    from .poller import Poller
 
 __all__ = ("SocketMixin",)
 
@@ -73,10 +74,7 @@ class SocketMixin:
                         *args: Any) -> Handle: ...
         def _remove_reader(self, fd: int | socket.socket) -> bool: ...
         def _remove_writer(self, fd: int) -> bool: ...
-        _selector: selectors.BaseSelector
-        _watched: dict[int, list[Handle | None]]
-        # fd -> (socket, its finished reader): sockets whose last read finished this turn
-        _idle_readers: dict[int, tuple[socket.socket, Handle]]
+        _poller: Poller
         def run_in_executor(self, executor: concurrent.futures.Executor | None,
                             func: Callable[..., T], *args: Any) -> Future[T]: ...
 
@@ -86,25 +84,11 @@ class SocketMixin:
         """Receive up to `n` bytes; b"" means the peer closed its side."""
         _check_socket(self, sock)
         try:
-            return sock.recv(n)
+            return sock.recv(n)  # 1. try the system call
         except (BlockingIOError, InterruptedError):
             pass
-        fut: Future[bytes] = self.create_future()
-        # _wait_readable(sock, fut, _retry, fut, sock.recv, n), written out: the read that
-        # request/response connections make on every message saves a coroutine object and
-        # a frame on each resume: 15.0 -> 14.3 us per round trip of the ping-pong benchmark.
-        fd = sock.fileno()
-        handle = self._reader_handle(sock, fd, _retry, (fut, sock.recv, n))
-        try:
-            data = await fut
-        except BaseException:
-            if not handle._cancelled:
-                self._remove_reader(fd)
-            raise
-        if not handle._cancelled:
-            handle.cancel()
-            self._idle_readers[fd] = (sock, handle)
-        return data
+        fut: Future[bytes] = self.create_future()  # 2. wait until a retry succeeds
+        return await self._wait_readable(sock, fut, _retry, fut, methodcaller("recv", n), sock)
 
     async def sock_recv_into(self, sock: socket.socket,
                              buf: WriteableBuffer) -> int:
@@ -115,7 +99,8 @@ class SocketMixin:
         except (BlockingIOError, InterruptedError):
             pass
         fut: Future[int] = self.create_future()
-        return await self._wait_readable(sock, fut, _retry, fut, sock.recv_into, buf)
+        return await self._wait_readable(sock, fut, _retry, fut,
+                                         methodcaller("recv_into", buf), sock)
 
     async def sock_recvfrom(self, sock: socket.socket,
                             bufsize: int) -> tuple[bytes, _Address]:
@@ -126,7 +111,8 @@ class SocketMixin:
         except (BlockingIOError, InterruptedError):
             pass
         fut: Future[tuple[bytes, _Address]] = self.create_future()
-        return await self._wait_readable(sock, fut, _retry, fut, sock.recvfrom, bufsize)
+        return await self._wait_readable(sock, fut, _retry, fut,
+                                         methodcaller("recvfrom", bufsize), sock)
 
     async def sock_recvfrom_into(self, sock: socket.socket, buf: WriteableBuffer,
                                  nbytes: int = 0) -> tuple[int, _Address]:
@@ -139,8 +125,8 @@ class SocketMixin:
         except (BlockingIOError, InterruptedError):
             pass
         fut: Future[tuple[int, _Address]] = self.create_future()
-        return await self._wait_readable(sock, fut, _retry, fut, sock.recvfrom_into, buf,
-                                         nbytes)
+        return await self._wait_readable(sock, fut, _retry, fut,
+                                         methodcaller("recvfrom_into", buf, nbytes), sock)
 
     async def sock_accept(self,
                           sock: socket.socket) -> tuple[socket.socket, _Address]:
@@ -203,7 +189,8 @@ class SocketMixin:
         except (BlockingIOError, InterruptedError):
             pass
         fut: Future[int] = self.create_future()
-        return await self._wait_writable(sock, fut, _retry, fut, sock.sendto, data, address)
+        return await self._wait_writable(sock, fut, _retry, fut,
+                                         methodcaller("sendto", data, address), sock)
 
     # == Connecting ============================================================================
 
@@ -263,94 +250,52 @@ class SocketMixin:
         """socket.getnameinfo() in the default executor."""
         return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)
 
-    # == Waiting on the selector ===============================================================
+    # == Waiting on the poller ================================================================
 
     async def _wait_readable(self, sock: socket.socket, fut: Future[T],
                              callback: Callable[..., object], *args: Any) -> T:
         """Run `callback(*args)` each time `sock` is readable, until `fut` is done.
 
-        Discussion: sticky read registrations. asyncio registers the fd before each wait and
-        unregisters it after: two system calls (epoll_ctl) and a dozen Python calls in
-        `selectors`, per wait. A connection that answers requests waits on every read, and
-        reads again right after, so miniloop leaves the fd registered when a read succeeds
-        and only marks its handle finished (cancelled). The next read on the same socket
-        then finds the interest in place and just puts its handle in the key's reader slot,
-        with no system call and not even a selector look-up. A 1-byte ping-pong over a
-        socketpair went from 25.5 to 16.5 us per round trip for it (asyncio: 27 us; the
-        benchmarks/ ping-pong and echo workloads). curio keeps registrations across waits
-        in the same way.
-
-        The price, and how we pay it:
-        * A socket that stops reading would stay registered, and a readable fd whose
-          reader is finished would wake select() for nothing. So the loop calls
-          `_drop_idle_readers` before it next polls: whatever was not taken back during
-          the turn in which the read finished is unregistered then.
-        * Users close sockets directly (asyncio has no hook for it). The kernel forgets a
-          closed fd, the selector's map does not, and a new socket can get the same number
-          in the same turn. That is why we register the socket object, not its number:
-          loop._watch sees that the registered socket was closed and starts afresh. The
-          selector holds the socket only until the next poll, so one that is dropped
-          without close() is still freed at once (scenarios in test_sockets_reuse.py).
-        * Errors and cancellation still unregister at once, as in asyncio (the socket is
-          usually closed next). If our handle was cancelled by someone else, a second reader
-          replaced it (or remove_reader() removed it): the fd is not ours to unregister.
+        Steps 2 and 3 of the module docstring. However the wait ends, the registration
+        goes, except after a successful read, when it is parked instead (poller.py): the
+        next read on this socket usually follows at once. If our handle was cancelled by
+        someone else, a second reader replaced it (or remove_reader() removed it): the fd
+        is not ours to unregister, as in asyncio.
         """
-        fd = sock.fileno()  # while our handle is in its slot, the key under fd is ours
-        handle = self._reader_handle(sock, fd, callback, args)
+        fd = sock.fileno()
+        handle = self._add_reader(sock, callback, *args)
         try:
             result = await fut
         except BaseException:
-            if not handle._cancelled:
+            if not handle.cancelled():
                 self._remove_reader(fd)
             raise
-        if not handle._cancelled:
-            handle.cancel()  # finished; the fd stays registered until the next turn
-            self._idle_readers[fd] = (sock, handle)  # a plain tuple: 0.3 us less than a
-        return result                                # NamedTuple, on every read
-
-    def _reader_handle(self, sock: socket.socket, fd: int, callback: Callable[..., object],
-                       args: tuple[Any, ...]) -> Handle:
-        """Register `callback(*args)` as the reader of `sock` (whose fd is `fd`), taking back
-        its registration if its last read finished this turn (see `_wait_readable`)."""
-        idle = self._idle_readers.pop(fd, None)  # taken back: _drop_idle_readers won't look
-        handles = self._watched.get(fd)  # fd's [reader, writer] list, if it is registered
-        if (idle is not None and idle[0] is sock and handles is not None
-                and handles[0] is idle[1]):
-            # Still registered, and nobody touched the slot since our last read finished:
-            # put the new handle in it directly, without even a look-up in the selector.
-            handle = handles[0] = Handle(callback, args, self)  # type: ignore[arg-type]
-            return handle
-        return self._add_reader(sock, callback, *args)
-
-    def _drop_idle_readers(self) -> None:
-        """Before polling: unregister the sockets whose read finished in the last turn and
-        that no new read took back (see `_wait_readable`). If the slot holds another handle
-        by now (add_reader, or a new socket with the same fd), it is not ours to drop."""
-        idle, self._idle_readers = self._idle_readers, {}
-        watched = self._watched
-        for fd, (_, handle) in idle.items():
-            handles = watched.get(fd)
-            if handles is not None and handles[0] is handle:
-                self._remove_reader(fd)
+        if not handle.cancelled():
+            self._poller.park_reader(sock, fd)
+        return result
 
     async def _wait_writable(self, sock: socket.socket, fut: Future[T],
                              callback: Callable[..., object], *args: Any) -> T:
         """Run `callback(*args)` each time `sock` is writable, until `fut` is done.
 
         Unlike reads, writes are unregistered at once, as in asyncio: a socket is nearly
-        always writable, so a write interest left behind would only wake select() for
+        always writable, so a write interest left behind would only wake the poll for
         nothing, and writes that have to wait are rare and long (see sock_sendall)."""
         fd = sock.fileno()
         handle = self._add_writer(fd, callback, *args)
         try:
             return await fut
         finally:
-            if not handle._cancelled:
+            if not handle.cancelled():
                 self._remove_writer(fd)
 
 
 def _retry(fut: Future[T], call: Callable[..., T], *args: Any) -> None:
-    """The I/O callback: the fd is ready, so try `call(*args)` again and settle `fut`."""
+    """The I/O callback: the fd is ready, so try `call(*args)` again and settle `fut`.
+
+    A socket method is passed as `methodcaller("recv", n)` with the socket, not as the bound
+    `sock.recv`, so that each try looks the method up again, as asyncio's retries do.
+    """
     if fut.done():  # cancelled after the selector reported the fd: do not consume data
         return
     try:

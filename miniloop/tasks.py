@@ -32,11 +32,10 @@ from __future__ import annotations
 import contextvars
 import inspect
 import itertools
-import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import current
+from . import current, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
 from .futures import PENDING, Future, isfuture
@@ -83,6 +82,8 @@ class Task(Future[T]):
         # has executed a single line.
         self._schedule_step()
         self._loop._tasks.add(self)
+        if self._loop._instruments:
+            self._loop._notify("task_created", task=self, parent=self._loop._current_task)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {' '.join(task_info(self))}>"
@@ -99,7 +100,7 @@ class Task(Future[T]):
     def get_coro(self) -> Coroutine[Any, Any, T]:
         return self._coro
 
-    if sys.version_info >= (3, 12):  # Task.get_context() is new in 3.12
+    if versions.TASK_GET_CONTEXT:
 
         def get_context(self) -> contextvars.Context:
             return self._context
@@ -126,6 +127,9 @@ class Task(Future[T]):
         if self.done():
             return False
         self._num_cancels_requested += 1
+        if self._loop._instruments:
+            self._loop._notify("cancel_requested", task=self, by=self._loop._current_task,
+                               msg=msg)
         # Cancelling the future we wait on wakes us with CancelledError. We keep pointing at
         # it: it may be a task that catches the cancellation, and then we cancel it again.
         if self._fut_waiter is not None and self._fut_waiter.cancel(msg=msg):
@@ -143,8 +147,11 @@ class Task(Future[T]):
         if self._num_cancels_requested > 0:
             self._num_cancels_requested -= 1
             # 3.13: once no request remains, a cancel that is still pending is dropped too.
-            if self._num_cancels_requested == 0 and sys.version_info >= (3, 13):
+            if self._num_cancels_requested == 0 and versions.UNCANCEL_CLEARS_PENDING_CANCEL:
                 self._must_cancel = False
+            if self._loop._instruments:
+                self._loop._notify("task_uncancelled", task=self,
+                                   remaining=self._num_cancels_requested)
         return self._num_cancels_requested
 
     # -- Driving the coroutine ----------------------------------------------------------------
@@ -185,13 +192,7 @@ class Task(Future[T]):
             Future.set_exception(self, error)
         else:
             if yielded is None:  # a bare yield, as in sleep(0): run again after the others
-                if loop._debug:
-                    self._schedule_step()
-                else:
-                    # _schedule_step() minus its checks: the loop is running us, so it is
-                    # not closed. The hottest line of a task switch (benchmark `switch`:
-                    # 0.48 -> 0.45 us).
-                    loop._ready.append(self)
+                self._schedule_step()
             else:
                 self._suspend_on(yielded)
         finally:
@@ -212,17 +213,15 @@ class Task(Future[T]):
         Handle wrapping `task._step`; the loop calls `_run` below when its turn comes. The
         position in the queue is the same, so the order of events is the same; what goes
         away is a Handle allocated, filled and freed for every `sleep(0)` and every new task,
-        and the generic `call_soon(*args, context=...)` call around it. That took a task
-        switch from 0.87 to 0.55 us (benchmark `switch`) and spawn from 4.5 to 3.9 us.
-        Debug mode keeps the Handle, so that call_soon's thread check still runs.
+        and the generic `call_soon(*args, context=...)` call around it
+        (fast path: task-in-ready-queue, docs/fast-paths.md). Debug mode changes nothing
+        here but the thread check that call_soon would make.
         """
         loop = self._loop
+        loop._check_closed()
         if loop._debug:
-            loop.call_soon(self._step, context=self._context)
-        else:
-            if loop._closed:  # as call_soon would say (_check_closed, inlined)
-                raise RuntimeError("Event loop is closed")
-            loop._ready.append(self)
+            loop._check_thread()
+        loop._ready.append(self)
 
     def _run(self) -> None:
         """Our turn in the ready queue (see `_schedule_step`): take the step in our context."""

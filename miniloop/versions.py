@@ -12,5 +12,16 @@ from __future__ import annotations
 import sys
 
 _V = sys.version_info[:2]
-PY312 = _V >= (3, 12)
-PY313 = _V >= (3, 13)
+
+# -- The loop ---------------------------------------------------------------------------
+# 3.13 clamps the poll timeout with comparisons, not max(): a NaN deadline reaches the
+# selector, which raises ValueError; before, the timer fires at once.
+# (test_nan_deadline_fires_at_once, test_nan_deadline_raises_out_of_the_poll)
+NAN_DEADLINE_REACHES_POLL = _V >= (3, 13)
+
+# -- Tasks ------------------------------------------------------------------------------
+# Task.get_context() is new in 3.12. (test_task_get_context)
+TASK_GET_CONTEXT = _V >= (3, 12)
+# 3.13: uncancel() down to zero also drops a cancel() not yet delivered.
+# (test_uncancel_to_zero_drops_a_pending_cancel)
+UNCANCEL_CLEARS_PENDING_CANCEL = _V >= (3, 13)

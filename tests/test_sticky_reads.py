@@ -10,7 +10,7 @@ import miniloop
 
 def registered(loop, sock_or_fd):
     fd = sock_or_fd if isinstance(sock_or_fd, int) else sock_or_fd.fileno()
-    return loop._selector.get_map().get(fd) is not None
+    return loop._poller._selector.get_map().get(fd) is not None
 
 
 async def read_after_waiting(sock, peer, data):
@@ -30,8 +30,8 @@ def test_reads_in_a_row_register_the_socket_once():
     async def main():
         loop = miniloop.get_running_loop()
         calls = []
-        register = loop._selector.register
-        loop._selector.register = lambda *args: calls.append(args[0]) or register(*args)
+        register = loop._poller._selector.register
+        loop._poller._selector.register = lambda *args: calls.append(args[0]) or register(*args)
         left, right = pair()
         with left, right:
             for i in range(5):
