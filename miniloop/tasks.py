@@ -218,7 +218,8 @@ class Task(Future[T]):
         here but the thread check that call_soon would make.
         """
         loop = self._loop
-        loop._check_closed()
+        if loop._closed:
+            raise RuntimeError("Event loop is closed")
         if loop._debug:
             loop._check_thread()
         loop._ready.append(self)
