@@ -46,7 +46,7 @@ from collections.abc import Callable, Generator
 from types import GenericAlias, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError, InvalidStateError
 from .reprs import future_info
 
@@ -180,7 +180,7 @@ class Future(Generic[T]):
         if isinstance(exception, StopIteration):
             # A StopIteration re-raised inside a generator (our __await__) would end it
             # silently instead of propagating. 3.13 wraps it; older versions refuse it.
-            if sys.version_info < (3, 13):
+            if not versions.FUTURE_WRAPS_STOPITERATION:
                 if type(exception) is StopIteration:
                     raise TypeError("StopIteration interacts badly with generators "
                                     "and cannot be raised into a Future")

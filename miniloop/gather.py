@@ -19,21 +19,14 @@ The rules, all of which surprise someone (scenarios in compat_tests/test_gather.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError
 from .futures import FINISHED, PENDING, Future
 from .tasks import Task, ensure_future
 
 __all__ = ("gather",)
-
-# 3.12+ counts children that are already done right away, after the outer future exists,
-# instead of through call_soon: gather() of finished futures is then done before it is ever
-# awaited. 3.11 schedules their callbacks like any other. (Checked once, here, rather than
-# once per child.)
-_COUNT_DONE_CHILDREN_AT_ONCE = sys.version_info >= (3, 12)
 
 # Discussion: reading a child's outcome without asking it. asyncio asks each finished child
 # cancelled() and exception(), and at the end cancelled(), exception() and result() again:
@@ -127,7 +120,7 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
             child._log_destroy_pending = False  # type: ignore[attr-defined]
         by_arg[arg] = child
         children.append(child)
-        if _COUNT_DONE_CHILDREN_AT_ONCE and child.done():
+        if versions.GATHER_COUNTS_DONE_CHILDREN_AT_ONCE and child.done():
             already_done.append(child)
         else:
             child.add_done_callback(on_child_done)

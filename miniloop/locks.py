@@ -23,11 +23,11 @@ created anywhere, even before a loop runs.
 from __future__ import annotations
 
 import collections
-import sys
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from . import versions
 from .exceptions import CancelledError
 from .futures import Future
 from .loopbound import LoopBound
@@ -221,7 +221,7 @@ class Condition(AcquireRelease, LoopBound):
             finally:
                 await self._reacquire()
         except BaseException:
-            if sys.version_info >= (3, 13):
+            if versions.CONDITION_PASSES_NOTIFY_ON:
                 self._notify(1)
             raise
 
@@ -237,7 +237,7 @@ class Condition(AcquireRelease, LoopBound):
         if cancelled is not None:
             # 3.13 re-raises the very CancelledError (its message kept); 3.11 and 3.12 raise
             # a new, empty one (test_condition_cancel_message_while_reacquiring).
-            if sys.version_info >= (3, 13):
+            if versions.CONDITION_KEEPS_CANCEL_MESSAGE:
                 raise cancelled
             raise CancelledError
 

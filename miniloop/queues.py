@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import collections
 import heapq
-import sys
 from collections.abc import Callable
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
+from . import versions
 from .futures import Future
 from .locks import Event
 from .loopbound import LoopBound
@@ -54,7 +54,7 @@ class QueueShutDown(Exception):
     Queue has shutdown()) only there, as asyncio does; before 3.13 nothing raises it."""
 
 
-if sys.version_info >= (3, 13):
+if versions.QUEUE_SHUTDOWN:
     __all__.append("QueueShutDown")
 
 
@@ -235,7 +235,7 @@ class Queue(LoopBound, Generic[T]):
         if self._unfinished_tasks > 0:
             await self._finished.wait()
 
-    if sys.version_info >= (3, 13):
+    if versions.QUEUE_SHUTDOWN:
         def shutdown(self, immediate: bool = False) -> None:
             """Refuse new items and wake everyone blocked. With `immediate`, also throw away
             the items left (each counted as done, which may release join())."""
