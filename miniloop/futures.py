@@ -94,6 +94,7 @@ class Future(Generic[T]):
     __class_getitem__: Any = classmethod(GenericAlias)
 
     def __init__(self, *, loop: EventLoop | None = None) -> None:
+        # FAST PATH [future-attribute-layout]: docs/fast-paths.md
         # Discussion: why attributes with class defaults are set here anyway. CPython keeps
         # instance attributes in a compact array whose layout all instances of a class share
         # and which is fixed early; writing later an attribute that does not fit the layout
@@ -232,6 +233,7 @@ class Future(Generic[T]):
 
     # -- The await protocol (see the module docstring) ----------------------------------------
 
+    # FAST PATH [future-is-its-own-iterator]: docs/fast-paths.md
     def __await__(self) -> Generator[Any, None, T]:
         # The future is its own iterator (module docstring, 3.); typed as the generator it
         # stands in for, so that `await fut` is a T to the type checker.

@@ -81,16 +81,10 @@ class Lock(AcquireRelease, LoopBound):
     async def acquire(self) -> Literal[True]:
         """Take the lock, waiting behind everyone who asked before us."""
         # Free and nobody in line: take it at once. A line made only of cancelled waiters
-        # counts as nobody (they are about to leave it). (A plain loop, not all() over a
-        # generator: when the lock was just released, the head of the line is a woken waiter
-        # and we stop at once. Measured: lock 5.8 -> 5.5 us per acquire.)
-        if not self._locked:
-            for waiter in self._waiters:
-                if not waiter.cancelled():
-                    break
-            else:
-                self._locked = True
-                return True
+        # counts as nobody (they are about to leave it).
+        if not self._locked and all(waiter.cancelled() for waiter in self._waiters):
+            self._locked = True
+            return True
 
         fut = self._get_loop().create_future()
         self._waiters.append(fut)
@@ -118,10 +112,7 @@ class Lock(AcquireRelease, LoopBound):
         if not self._locked:
             raise RuntimeError("Lock is not acquired.")
         self._locked = False
-        # _wake_up_first(), inlined (a call saved on every release: lock 5.0 -> 4.9 us).
-        waiters = self._waiters
-        if waiters and not waiters[0].done():
-            waiters[0].set_result(True)
+        self._wake_up_first()
 
     def _wake_up_first(self) -> None:
         # Only the head of the line: if its future is already done, that waiter is already

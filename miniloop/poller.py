@@ -90,6 +90,7 @@ class Poller:
         """Stop watching `fileobj` for writing; True if a writer was registered."""
         return self._unwatch(fileobj, selectors.EVENT_WRITE)
 
+    # FAST PATH [parked-reads]: docs/fast-paths.md
     def park_reader(self, sock: Any, fd: int) -> None:
         """`sock`'s read has finished: leave its read interest registered until the next poll.
 
@@ -213,6 +214,7 @@ class Poller:
         self._parked.clear()
 
 
+# FAST PATH [epoll-poll]: docs/fast-paths.md
 class EpollPoller(Poller):
     """The same poller, asking Linux's epoll object directly instead of `selector.select()`
     (fast path: epoll-poll, docs/fast-paths.md). The loop chooses it once, when the default
