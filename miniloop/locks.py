@@ -31,6 +31,7 @@ from . import versions
 from .exceptions import CancelledError
 from .futures import Future
 from .loopbound import LoopBound
+from .waiters import wait_in_line
 
 __all__ = ("Lock", "Event", "Condition")
 
@@ -86,26 +87,22 @@ class Lock(AcquireRelease, LoopBound):
             self._locked = True
             return True
 
-        fut = self._get_loop().create_future()
-        self._waiters.append(fut)
         # Discussion: release() does not hand the lock over; it leaves the lock *free* and
         # sets the result of the first waiter's future, so that waiter takes the lock when it
         # runs. Nobody can take it in between: a woken future is done but not cancelled, so
         # the fast path above sees a line. If the woken waiter is cancelled before it runs
-        # (test_lock_waiter_cancelled_after_wake_up_passes_the_lock_on), CancelledError
-        # is raised at this await instead of the lock being taken. The lock is still free,
-        # so we must wake the next waiter in our place, or it would wait forever.
-        try:
-            try:
-                await fut
-            finally:
-                self._waiters.remove(fut)
-        except CancelledError:
-            if not self._locked:
-                self._wake_up_first()
-            raise
+        # (test_lock_waiter_cancelled_after_wake_up_passes_the_lock_on), the lock is still
+        # free, so the next waiter must be woken in its place (waiters.py).
+        await wait_in_line(self._waiters, self._get_loop().create_future(), self._pass_on)
         self._locked = True
         return True
+
+    def _pass_on(self, woken: bool) -> None:
+        """A waiter left with an error: if the lock is free, the next in line may take it.
+        (asyncio asks whether the lock is free, not whether this waiter was woken: a waiter
+        cancelled while the lock was being released may have been skipped by release().)"""
+        if not self._locked:
+            self._wake_up_first()
 
     def release(self) -> None:
         """Free the lock and wake the first waiter (which takes it when it runs)."""
@@ -203,12 +200,8 @@ class Condition(AcquireRelease, LoopBound):
         # (test_condition_notified_then_cancelled_passes_the_notify_on).
         try:
             try:
-                self._waiters.append(fut)
-                try:
-                    await fut
-                    return True
-                finally:
-                    self._waiters.remove(fut)
+                await wait_in_line(self._waiters, fut)
+                return True
             finally:
                 await self._reacquire()
         except BaseException:

@@ -35,6 +35,7 @@ from . import versions
 from .futures import Future
 from .locks import Event
 from .loopbound import LoopBound
+from .waiters import wait_in_line
 
 __all__ = ["Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull"]
 
@@ -197,21 +198,15 @@ class Queue(LoopBound, Generic[T]):
     async def _wait_in(self, line: collections.deque[Future[None]],
                        still_blocked: Callable[[], bool]) -> None:
         """Wait in `line` (getters or putters) until woken; the caller then re-checks."""
-        waiter: Future[None] = self._get_loop().create_future()
-        line.append(waiter)
-        # Discussion: a waiter leaves the line when it is woken (_wake_up_next pops it) or, if
-        # it fails here, by removing itself. If it was woken and *then* cancelled
+        # A waiter leaves the line when it is woken (_wake_up_next pops it) or, if it fails
+        # here, by removing itself. If it was woken and *then* cancelled
         # (test_queue_woken_getter_cancelled_passes_the_item_on), the item or slot it was
         # woken for is still there, so the next in line must be woken in its place.
-        try:
-            await waiter
-        except BaseException:
-            waiter.cancel()  # woken or not, this waiter is finished
-            if waiter in line:
-                line.remove(waiter)
-            if not still_blocked() and not waiter.cancelled():
+        def pass_on(woken: bool) -> None:
+            if woken and not still_blocked():
                 self._wake_up_next(line)
-            raise
+
+        await wait_in_line(line, self._get_loop().create_future(), pass_on)
 
     def _wake_up_next(self, line: collections.deque[Future[None]]) -> None:
         """Wake the first waiter of `line` still waiting, dropping cancelled ones on the way."""

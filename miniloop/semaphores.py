@@ -26,10 +26,10 @@ import collections
 from typing import Any, Literal
 
 from . import versions
-from .exceptions import CancelledError
 from .futures import Future
 from .locks import AcquireRelease, _describe
 from .loopbound import LoopBound
+from .waiters import wait_in_line
 
 __all__ = ("Semaphore", "BoundedSemaphore")
 
@@ -56,28 +56,19 @@ class Semaphore(AcquireRelease, LoopBound):
             self._value -= 1
             return True
 
-        fut = self._get_loop().create_future()
-        self._waiters.append(fut)
         # Discussion: when our future is done and not cancelled, _wake_up_next() already
         # took a place for us. If CancelledError arrives anyway (we were woken, then
         # cancelled before we ran: test_semaphore_woken_waiter_cancelled_gives_its_place_on),
-        # that place must go back and to the next waiter, or it would be lost forever. Who
-        # else is woken after a wait is where 3.13 changed (`_after_wait`, below).
-        woken = False
-        try:
-            try:
-                await fut
-            finally:
-                self._waiters.remove(fut)
-            woken = True
-        except CancelledError:
-            if fut.done() and not fut.cancelled():
-                self._value += 1  # the place we were promised goes back...
-                woken = True      # ...and on to the next waiter, in _after_wait
-            raise
-        finally:
-            _after_wait(self, woken)
+        # that place must go back and to the next waiter, or it would be lost forever
+        # (waiters.py). Who else is woken after a wait is where 3.13 changed (`_after_wait`).
+        await wait_in_line(self._waiters, self._get_loop().create_future(), self._pass_on)
+        _after_wait(self, True)
         return True
+
+    def _pass_on(self, woken: bool) -> None:
+        if woken:
+            self._value += 1  # the place we were promised goes back...
+        _after_wait(self, woken)  # ...and on to the next waiter
 
     def release(self) -> None:
         """Give a place back, and promise it to the first waiter if there is one."""

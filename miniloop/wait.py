@@ -28,6 +28,7 @@ from .coroutines import iscoroutine
 from .futures import Future, isfuture
 from .handles import TimerHandle
 from .tasks import ensure_future
+from .waiters import wait_in_line
 
 __all__ = ("FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED", "wait", "as_completed")
 
@@ -150,20 +151,16 @@ class _AsCompleted:
                 getter.set_result(None)
                 return
 
+    def _pass_on(self, woken: bool) -> None:
+        """A consumer woken for an arrival left without it: wake the next (waiters.py)."""
+        if woken and self._arrived:
+            self._wake_next_getter()
+
     async def next_done(self, *, resolve: bool) -> Any:
         """Wait for the next future to finish; return it, or with `resolve` its result."""
         while not self._arrived:
-            getter: Future[None] = current.get_running_loop().create_future()
-            self._getters.append(getter)
-            try:
-                await getter
-            except BaseException:
-                getter.cancel()
-                if getter in self._getters:
-                    self._getters.remove(getter)
-                elif self._arrived and not getter.cancelled():
-                    self._wake_next_getter()  # we were woken but cannot take it: pass it on
-                raise
+            await wait_in_line(self._getters, current.get_running_loop().create_future(),
+                               self._pass_on)
         fut = self._arrived.popleft()
         if fut is None:
             raise TimeoutError
