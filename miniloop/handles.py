@@ -25,6 +25,7 @@ from .debug import DEBUG_STACK_DEPTH, extract_stack
 from .reprs import format_callback
 
 if TYPE_CHECKING:
+    from .futures import FutureLoop
     from .loop import EventLoop
 
 
@@ -35,7 +36,7 @@ class Handle:
                  "_source_traceback", "__weakref__")
 
     def __init__(self, callback: Callable[..., object], args: tuple[Any, ...],
-                 loop: EventLoop, context: contextvars.Context | None = None) -> None:
+                 loop: FutureLoop, context: contextvars.Context | None = None) -> None:
         self._callback: Callable[..., object] | None = callback
         self._args: tuple[Any, ...] | None = args
         self._loop = loop                    # whose exception handler hears about errors
@@ -122,6 +123,7 @@ class TimerHandle(Handle):
     """
 
     __slots__ = ("_when", "_scheduled")
+    _loop: EventLoop  # a timer's loop also counts its cancelled timers
 
     def __init__(self, when: float, callback: Callable[..., object], args: tuple[Any, ...],
                  loop: EventLoop, context: contextvars.Context | None = None) -> None:

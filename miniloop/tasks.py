@@ -32,13 +32,15 @@ from __future__ import annotations
 import contextvars
 import inspect
 import itertools
+import weakref
+from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import current, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
-from .futures import PENDING, Future, isfuture
+from .futures import PENDING, Future, FutureLoop, isfuture
 from .handles import Handle
 from .reprs import task_info
 
@@ -53,8 +55,29 @@ T = TypeVar("T")
 _task_numbers = itertools.count(1)
 
 
+class TaskLoop(FutureLoop, Protocol):
+    """What a Task asks of its loop beyond a Future's needs (futures.py, `FutureLoop`): the
+    ready queue it puts itself in (`_schedule_step`), whether the loop is closed or in debug
+    mode, the slot that says which task runs now (`current_task()`), the set of its tasks
+    (`all_tasks()`), and its instruments (instruments.py), told of tasks created and
+    cancelled. The loop (loop.py) declares each of these in its `__init__`."""
+
+    _ready: deque[Any]
+    _closed: bool
+    _debug: bool
+    _current_task: Task[Any] | None
+    _tasks: weakref.WeakSet[Task[Any]]
+    _instruments: list[Any]
+
+    def _notify(self, hook: str, **details: Any) -> None: ...
+
+    def _check_thread(self) -> None: ...
+
+
 class Task(Future[T]):
     """A coroutine wrapped in a Future, scheduled to run on the loop."""
+
+    _loop: TaskLoop  # (the same loop object, seen through what a task uses of it)
 
     _log_destroy_pending = True  # complain in __del__ if the task is collected unfinished
 
