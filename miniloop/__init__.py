@@ -3,37 +3,19 @@
 `import miniloop as asyncio` and a program written for asyncio runs on miniloop, with the
 same results, the same exceptions and the same order of events.
 
-Reading order (each module's docstring says what you learn there):
+Reading order (each module's docstring says what you learn there; README.md has the same
+list with a line on each):
 
-    exceptions.py   CancelledError is a BaseException, and why
-    handles.py      a callback in a queue, and how cancelling it works
-    futures.py      a result that does not exist yet, and the await protocol
-    tasks.py        the task that drives a coroutine, one step at a time
-    loop.py         the event loop itself: ready queue, timer heap, selector
-    sleep.py        waiting for time without sleeping
-    gather.py       waiting for many things with done-callbacks
-    wait.py         wait(), as_completed(): one waiter future for many awaitables
-    shield.py       shield(): keeping a task out of its awaiter's cancellation
-    timeouts.py     timeout(), wait_for(): a deadline is a cancel() on a timer
-    taskgroups.py   TaskGroup: no task outlives the block that started it
-    runners.py      run(): from a coroutine to a finished program
-    errors.py       the exception handler: errors that nobody else can catch
-    threads.py      futures that cross threads: wrap_future, to_thread
-    executors.py    run_in_executor: blocking work in a thread pool
-    watching.py     add_reader/add_writer: a file descriptor registered with the selector
-    sockets.py      loop.sock_*: try the system call, else wait on the selector
-    sendfile.py     loop.sock_sendfile: the kernel copies, or a fallback by hand
-    asyncgens.py    async generators' finally blocks, run before the loop closes
-    signals.py      Unix signals as ordinary callbacks, through the self-pipe
-    debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits
-    current.py      which loop is current in this thread
-    policies.py     event loop policies: asyncio's API over current.py, one policy only
-    locks.py        Lock, Event, Condition: tasks waiting for each other
-    semaphores.py   Semaphore, BoundedSemaphore: at most N at once, and fairness
-    barriers.py     Barrier: N tasks meet, then go on together
-    queues.py       Queue, PriorityQueue, LifoQueue: producers and consumers
-    coroutines.py, reprs.py, loopbound.py   small helpers
-    dropin.py       `import asyncio` that gives miniloop (python -m miniloop script.py)
+    1. The core: exceptions.py, handles.py, futures.py, tasks.py, loop.py, poller.py,
+       sleep.py, runners.py, current.py
+    2. Waiting on many things: gather.py, wait.py, shield.py, timeouts.py, taskgroups.py
+    3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
+       queues.py
+    4. Real I/O: watching.py, sockets.py, sendfile.py
+    5. Living with the rest of the process: errors.py, threads.py, executors.py,
+       signals.py, asyncgens.py, instruments.py, debug.py
+    6. Standing in for asyncio: versions.py, policies.py, dropin.py
+    Small helpers: coroutines.py, reprs.py
 """
 
 
