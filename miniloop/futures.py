@@ -11,25 +11,30 @@ What you learn here:
    events explainable: completion is one event, reacting to it is another.
 
 3. How `await fut` suspends a coroutine. `await` asks `fut.__await__()` for an iterator
-   and takes one step of it; a Future is its own iterator, and one step (`__next__`) is:
+   and takes one step of it. That iterator (`FutureIter`, a two-line object) has one step:
 
-       if not done:                      # nothing to return yet...
-           return self                   # ...so hand *this future* up, as a yielded value
-       raise StopIteration(self.result())  # done: how an iterator returns the await's value
+       if not future.done():             # nothing to return yet...
+           return future                 # ...so hand *the future* up, as a yielded value
+       raise StopIteration(future.result())  # done: how an iterator returns the await's value
 
    `await` passes the yielded future straight up through every coroutine in the chain until
    it reaches the `Task` that called `coro.send()`. The task receives the future, adds its
    own wake-up as a done-callback, and returns to the loop. When the future is done, the
-   wake-up runs, the task calls `coro.send(None)` again, which steps the future once more,
-   and now the step returns the result. That is the whole trick: a coroutine suspends by
-   yielding a future, and it is resumed by whoever completes it (tasks.py: the other half).
+   wake-up runs, the task calls `coro.send(None)` again, which steps the iterator once
+   more, and now the step returns the result. That is the whole trick: a coroutine suspends
+   by yielding a future, and it is resumed by whoever completes it (tasks.py: the other
+   half).
 
-   (The same two steps read more naturally as a generator, `if not done: yield self` then
-   `return self.result()`, and pure-Python asyncio writes it so. But a generator is a
-   200-byte object per `await`, alive as long as the coroutine waits: a third of what a
-   pending task costs. The future as its own iterator costs nothing, and the same time
-   within noise; benchmark `memory`: 921 -> 730 bytes per pending task. C asyncio does the
-   same with a small iterator object.)
+   And when the future failed, or the task is cancelled? The wake-up calls
+   `coro.throw(exc)` instead. Python hands a `throw()` down the chain of `await`s to the
+   innermost iterator, our `FutureIter`, whose `throw()` simply raises the exception: so it
+   comes out of the `await fut` expression, where the coroutine's `try:` can catch it.
+
+   (The same steps read naturally as a generator, `if not done: yield self` then `return
+   self.result()`, and pure-Python asyncio writes it so. But a generator is a 200-byte
+   object alive as long as the coroutine waits; `FutureIter` is a 40-byte one, as is C
+   asyncio's iterator, and like it has `send()`, `throw()` and `close()`, so code that
+   drives an awaitable by hand works.)
 
    `_asyncio_future_blocking` is the flag asyncio uses for the hand-off: set just before the
    future is handed up, so the task can tell "a future I must wait for" from a stray
@@ -66,11 +71,12 @@ FINISHED = "FINISHED"
 def isfuture(obj: object) -> bool:
     """True for a Future-like object: anything that speaks the `_asyncio_future_blocking` protocol.
 
-    Checked on the class, not the instance, as asyncio does, so a mock or a class with a
-    `__getattr__` that answers everything is not mistaken for a future.
+    The class must declare the attribute (whatever its value there), so that a mock or a
+    class with a `__getattr__` that answers everything is not mistaken for a future; the
+    instance's value must not be None. That is asyncio's test, word for word.
     """
-    return getattr(type(obj), "_asyncio_future_blocking", None) is not None and (
-        getattr(obj, "_asyncio_future_blocking", None) is not None)
+    return (hasattr(type(obj), "_asyncio_future_blocking")
+            and obj._asyncio_future_blocking is not None)  # type: ignore[attr-defined]
 
 
 class FutureLoop(Protocol):
@@ -102,6 +108,7 @@ class Future(Generic[T]):
     _source_traceback: traceback.StackSummary | None = None  # where it was created (debug)
     _log_traceback = False               # True while an exception was set but never looked at
     _asyncio_future_blocking = False     # on the class too: isfuture() looks for it there
+    _loop: Any = None                    # None only if a subclass skipped __init__ (below)
 
     # Future[int] is a plain types.GenericAlias, as asyncio's is (Generic alone would make it a
     # typing alias; compat_tests/test_futures.py pins it). Generic stays for the type checker.
@@ -128,10 +135,12 @@ class Future(Generic[T]):
             self._source_traceback = traceback.extract_stack(sys._getframe(1))
 
     def __repr__(self) -> str:
+        _check_initialized(self)
         return f"<{type(self).__name__} {' '.join(future_info(self))}>"
 
     def get_loop(self) -> EventLoop:
-        return self._loop  # type: ignore[return-value]  # (an EventLoop, seen as FutureLoop)
+        _check_initialized(self)
+        return self._loop  # (an EventLoop, seen as a FutureLoop)
 
     # -- Reading the outcome ---------------------------------------------------------------
 
@@ -147,10 +156,22 @@ class Future(Generic[T]):
         if self._state == CANCELLED:
             raise self._make_cancelled_error()
         if self._state != FINISHED:
+            if self._loop is None:
+                raise InvalidStateError(_NOT_INITIALIZED)
             raise InvalidStateError("Result is not set.")
         self._log_traceback = False
         if self._exception is not None:
-            raise self._exception.with_traceback(self._exception_tb)
+            exc, tb = self._exception, self._exception_tb
+            # Discussion: raising here adds this frame to the stored exception's traceback,
+            # and this frame holds `self`, the future that stores the exception: a cycle
+            # that would keep the failed work's frames and locals alive until the next
+            # garbage collection. asyncio's C future adds no frame; we let go of ours
+            # (compat_tests/test_garbage.py counts what is left for the collector).
+            del self
+            try:
+                raise exc.with_traceback(tb)
+            finally:
+                del exc, tb
         return self._result
 
     def exception(self) -> BaseException | None:
@@ -158,6 +179,8 @@ class Future(Generic[T]):
         if self._state == CANCELLED:
             raise self._make_cancelled_error()
         if self._state != FINISHED:
+            if self._loop is None:
+                raise InvalidStateError(_NOT_INITIALIZED)
             raise InvalidStateError("Exception is not set.")
         self._log_traceback = False
         return self._exception
@@ -181,6 +204,7 @@ class Future(Generic[T]):
     # fallback words them differently).
 
     def set_result(self, result: T) -> None:
+        _check_initialized(self)
         if self._state != PENDING:
             raise InvalidStateError("invalid state")
         self._result = result
@@ -188,6 +212,7 @@ class Future(Generic[T]):
         self._schedule_callbacks()
 
     def set_exception(self, exception: BaseException | type[BaseException]) -> None:
+        _check_initialized(self)
         if self._state != PENDING:
             raise InvalidStateError("invalid state")
         if isinstance(exception, type):
@@ -212,6 +237,7 @@ class Future(Generic[T]):
 
     def cancel(self, msg: Any = None) -> bool:
         """Cancel the future and schedule its callbacks. False if it was already done."""
+        _check_initialized(self)
         self._log_traceback = False
         if self._state != PENDING:
             return False
@@ -225,6 +251,8 @@ class Future(Generic[T]):
     def add_done_callback(self, fn: Callable[[Any], object], *,
                           context: contextvars.Context | None = None) -> None:
         """Call `fn(future)` (through call_soon) when the future is done; at once if it is."""
+        if self._loop is None:
+            raise RuntimeError("uninitialized Future object")  # (asyncio's words, here)
         if self._state != PENDING:
             self._loop.call_soon(fn, self, context=context)
         elif self._callbacks:
@@ -247,26 +275,14 @@ class Future(Generic[T]):
 
     # -- The await protocol (see the module docstring) ----------------------------------------
 
-    # FAST PATH [future-is-its-own-iterator]: docs/fast-paths.md
     def __await__(self) -> Generator[Any, None, T]:
-        # The future is its own iterator (module docstring, 3.); typed as the generator it
-        # stands in for, so that `await fut` is a T to the type checker.
-        return self  # type: ignore[return-value]
+        return FutureIter(self)  # (a Generator to mypy: it has send, throw and close)
 
     __iter__ = __await__  # `yield from fut` in generator-based coroutines
 
-    def __next__(self) -> Future[T]:
-        """One step of `await fut`: hand the future up while pending, then the result."""
-        if self._state == PENDING:
-            if self._asyncio_future_blocking:  # handed up already, and nobody took it
-                raise RuntimeError("await wasn't used with future")
-            self._asyncio_future_blocking = True
-            return self  # up to the Task, which steps us again once we are done
-        raise StopIteration(self.result())
-
     def __del__(self) -> None:
         """Report an exception that nobody ever retrieved (it would otherwise vanish)."""
-        if not self._log_traceback:
+        if not self._log_traceback or self._loop is None:
             return
         context: dict[str, Any] = {
             "message": f"{type(self).__name__} exception was never retrieved",
@@ -277,3 +293,59 @@ class Future(Generic[T]):
             context["source_traceback"] = self._source_traceback
         self._loop.call_exception_handler(context)
 
+
+
+_NOT_INITIALIZED = "Future object is not initialized."
+
+
+def _check_initialized(future: Future[Any]) -> None:
+    """A subclass whose __init__ never called Future.__init__ gets asyncio's error, not an
+    AttributeError from deep inside (the class default `_loop = None` marks it)."""
+    if future._loop is None:
+        raise RuntimeError(_NOT_INITIALIZED)
+
+
+class FutureIter:
+    """What `await fut` iterates over (module docstring, 3.): the future's two steps."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, future: Future[Any]) -> None:
+        self._future = future
+
+    def __iter__(self) -> FutureIter:
+        return self
+
+    def __next__(self) -> Future[Any]:
+        """Hand the future up while it is pending; then return (StopIteration) its result."""
+        future = self._future
+        if future._state == PENDING:
+            if future._asyncio_future_blocking:  # handed up already, and nobody took it
+                raise RuntimeError("await wasn't used with future")
+            future._asyncio_future_blocking = True
+            return future  # up to the Task, which steps us again once the future is done
+        del self  # no reference cycle through this frame if result() raises (see there)
+        try:
+            result = future.result()
+        finally:
+            del future
+        raise StopIteration(result)
+
+    def send(self, value: object) -> Future[Any]:
+        """A step, as `__next__`: the value sent in is ignored, as asyncio's iterator does."""
+        return self.__next__()
+
+    def throw(self, exc: Any, value: Any = None, traceback: Any = None) -> Future[Any]:
+        """Raise the exception at the `await` (module docstring, 3.)."""
+        if isinstance(exc, type):
+            exc = value if isinstance(value, exc) else exc() if value is None else exc(value)
+        if traceback is not None:
+            exc = exc.with_traceback(traceback)
+        del self, value, traceback  # no reference cycle through this frame (Future.result)
+        try:
+            raise exc
+        finally:
+            del exc
+
+    def close(self) -> None:
+        """Nothing to clean up: the future is left as it is."""

@@ -147,17 +147,27 @@ class TimerHandle(Handle):
         info.insert(2 if self._cancelled else 1, f"when={self._when}")
         return info
 
-    def __lt__(self, other: TimerHandle) -> bool:
-        return self._when < other._when
+    # Ordered by `when` alone (what the heap needs); anything but another TimerHandle is
+    # NotImplemented, so `timer < ()` is Python's TypeError, as in asyncio.
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when < other._when
+        return NotImplemented
 
-    def __le__(self, other: TimerHandle) -> bool:
-        return self._when <= other._when
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when < other._when or self == other
+        return NotImplemented
 
-    def __gt__(self, other: TimerHandle) -> bool:
-        return self._when > other._when
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when > other._when
+        return NotImplemented
 
-    def __ge__(self, other: TimerHandle) -> bool:
-        return self._when >= other._when
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when > other._when or self == other
+        return NotImplemented
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TimerHandle):
@@ -165,4 +175,5 @@ class TimerHandle(Handle):
                     and self._args == other._args and self._cancelled == other._cancelled)
         return NotImplemented
 
-    __hash__ = Handle.__hash__
+    def __hash__(self) -> int:
+        return hash(self._when)  # equal timers are due at the same time: equal hashes

@@ -119,7 +119,6 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._instruments: list[Instrument] = []   # called as the loop turns; usually none
         self._current_handle: Handle | Task[Any] | None = None  # running, when instrumented
         self._debug = False                        # set_debug(), below
-        self._slow_callbacks = SlowCallbackLogger(self)  # debug mode's instrument
         self.slow_callback_duration = 0.1          # debug mode logs callbacks slower than this
         self._coroutine_origin_tracking = False    # we set the depth (and must restore it)
         self._saved_coroutine_origin_tracking_depth = 0  # the depth before we set it
@@ -170,8 +169,9 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         new_task = not isinstance(future, Future)
         future = ensure_future(future, loop=self)
         if new_task:
-            # The exception reaches the caller through result() below: nobody else will
-            # retrieve it, so do not log it as "never retrieved" either.
+            # If the loop stops before this task is done, the caller hears about it (the
+            # RuntimeError below): no need to also log "Task was destroyed but it is
+            # pending!" when the task is collected, as asyncio does not.
             future._log_destroy_pending = False  # type: ignore[attr-defined]
         future.add_done_callback(_stop_loop_when_done)
         try:
@@ -212,6 +212,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._self_reader.close()
         self._self_writer.close()
         self._poller.close()
+        self._instruments.clear()  # they refer to the loop: no cycle left for the GC
         self._shutdown_default_executor_nowait()  # without waiting, as asyncio does
         self._remove_all_signal_handlers()
 
@@ -272,7 +273,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
 
     def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any,
                              context: contextvars.Context | None = None) -> Handle:
-        """call_soon() for other threads: also wakes the loop if it is blocked in select()."""
+        """call_soon() for other threads: also wakes the loop if it is blocked in its poll."""
         self._check_closed()
         if self._debug:
             self._check_callback(callback, "call_soon_threadsafe")
@@ -433,10 +434,11 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         """Debug mode (debug.py): its checks are read from `_debug`; its slow-callback log
         is an instrument, watching the loop like any other."""
         self._debug = bool(enabled)
-        if self._debug and self._slow_callbacks not in self._instruments:
-            self.add_instrument(self._slow_callbacks)
-        elif not self._debug and self._slow_callbacks in self._instruments:
-            self.remove_instrument(self._slow_callbacks)
+        installed = [i for i in self._instruments if isinstance(i, SlowCallbackLogger)]
+        if self._debug and not installed:
+            self.add_instrument(SlowCallbackLogger(self))
+        elif not self._debug and installed:
+            self.remove_instrument(installed[0])
         if self.is_running():  # may be called from another thread
             self.call_soon_threadsafe(self._set_coroutine_origin_tracking, self._debug)
 

@@ -212,6 +212,7 @@ class Poller:
         self._selector.close()
         self._watched.clear()
         self._parked.clear()
+        self._notify = None  # the loop's bound method: a reference cycle through the loop
 
 
 # FAST PATH [epoll-poll]: docs/fast-paths.md

@@ -121,7 +121,10 @@ class Queue(LoopBound, Generic[T]):
 
     def full(self) -> bool:
         """True if put() would wait; never for an unbounded queue."""
-        return 0 < self._maxsize <= self.qsize()
+        # Two comparisons, in asyncio's order, so a bad maxsize (None) fails as it does there.
+        if self._maxsize <= 0:
+            return False
+        return self.qsize() >= self._maxsize
 
     # -- Putting and getting ----------------------------------------------------------------------
 

@@ -39,21 +39,21 @@ def format_callback(fn: Any, args: tuple[Any, ...] = (), *, debug: bool = False)
     return _format_call(fn, args, debug) + _at(callback_source(fn))
 
 
-def _format_call(fn: Any, args: tuple[Any, ...], debug: bool) -> str:
-    suffix = ""
-    while isinstance(fn, functools.partial):  # partial(f, 1)(2) reads as f(1)(2)
-        suffix = _format_args(args, debug) + suffix
-        fn, args = fn.func, fn.args
+def _format_call(fn: Any, args: tuple[Any, ...], debug: bool,
+                 kwargs: dict[str, Any] | None = None) -> str:
+    if isinstance(fn, functools.partial):  # partial(f, 1, k=2)(3) reads as f(1, k=2)(3)
+        return (_format_call(fn.func, fn.args, debug, fn.keywords)
+                + _format_args(args, kwargs or {}, debug))
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    return name + _format_args(args, debug) + suffix
+    return name + _format_args(args, kwargs or {}, debug)
 
 
-def _format_args(args: tuple[Any, ...], debug: bool) -> str:
+def _format_args(args: tuple[Any, ...], kwargs: dict[str, Any], debug: bool) -> str:
     if versions.REPR_HIDES_ARGS and not debug:
         return "()"
-    if len(args) == 1:
-        return f"({reprlib.repr(args[0])})"  # asyncio drops the tuple's trailing comma
-    return "(" + ", ".join(reprlib.repr(arg) for arg in args) + ")"
+    items = [reprlib.repr(arg) for arg in args]
+    items += [f"{key}={reprlib.repr(value)}" for key, value in kwargs.items()]
+    return "(" + ", ".join(items) + ")"
 
 
 def _at(source: tuple[str, int] | None) -> str:

@@ -151,7 +151,7 @@ class Runner:
         if self._interrupt_count == 1 and not main_task.done():
             main_task.cancel()
             assert self._loop is not None
-            self._loop.call_soon_threadsafe(lambda: None)  # wake select() to notice
+            self._loop.call_soon_threadsafe(lambda: None)  # wake the poll to notice
             return
         raise KeyboardInterrupt()
 

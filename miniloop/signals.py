@@ -7,7 +7,7 @@ not let the handler do anything. Instead:
 1. `signal.set_wakeup_fd(fd)` asks Python's C-level signal handler to write the signal
    number as one byte to `fd`. We pass the write end of the loop's self-pipe, the same
    socket pair `call_soon_threadsafe` writes to, so a signal also wakes the loop out of
-   `select()`.
+   its poll.
 2. The Python-level handler we install does nothing at all; it only has to exist so that
    the signal is not handled by the default action (terminating the process).
 3. When the loop reads the self-pipe, each non-zero byte is a signal number, and the

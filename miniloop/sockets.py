@@ -1,4 +1,4 @@
-"""Sockets: how `await loop.sock_recv(sock, n)` becomes a file descriptor in the selector.
+"""Sockets: how `await loop.sock_recv(sock, n)` becomes a file descriptor the loop polls.
 
 What you learn here: every `sock_*` method follows the same three steps.
 
@@ -164,7 +164,7 @@ class SocketMixin:
 
         def send_more() -> None:
             nonlocal sent
-            if fut.done():  # cancelled after the selector reported the fd ready
+            if fut.done():  # cancelled after the poll reported the fd ready
                 return
             try:
                 sent += sock.send(view[sent:])
@@ -296,7 +296,7 @@ def _retry(fut: Future[T], call: Callable[..., T], *args: Any) -> None:
     A socket method is passed as `methodcaller("recv", n)` with the socket, not as the bound
     `sock.recv`, so that each try looks the method up again, as asyncio's retries do.
     """
-    if fut.done():  # cancelled after the selector reported the fd: do not consume data
+    if fut.done():  # cancelled after the poll reported the fd: do not consume data
         return
     try:
         result = call(*args)

@@ -289,11 +289,17 @@ class Task(Future[T]):
         try:
             future.result()
         except BaseException as exc:  # its exception, or CancelledError, is raised at the await
+            del future  # this frame is now in exc's traceback: no cycle through it
             self._step(exc)
         else:
             # No need to pass the result: the future's next step fetches it (Future.__next__).
             self._step()
         del self  # no reference cycle through this frame (see the end of _step)
+
+
+# In reprs a waiting task's wake-up reads as C asyncio names it, `Task.task_wakeup()`
+# ("<Future pending cb=[Task.task_wakeup()]>"), the name every asyncio user sees.
+Task._wakeup.__qualname__ = "Task.task_wakeup"
 
 
 def create_task(coro: Coroutine[Any, Any, T], *, name: object = None,

@@ -101,7 +101,7 @@ async def to_thread(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 # Discussion: each side may be completed by a different thread. A `concurrent.futures.Future`
 # calls its callbacks in the thread that completes it (a worker), so when a worker finishes,
 # `copy_outcome` must not touch the miniloop future directly: it asks the owning loop to do
-# it with `call_soon_threadsafe`, which also wakes that loop out of select(). The other way
+# it with `call_soon_threadsafe`, which also wakes that loop out of its poll. The other way
 # round, cancelling the miniloop future (on the loop's thread) may cancel the concurrent one
 # directly, since it is thread-safe. If the loop is closed by the time a worker finishes,
 # nobody can await the result any more and it is dropped.

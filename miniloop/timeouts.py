@@ -28,6 +28,7 @@ is handled. miniloop keeps both, chosen by version (compat_tests/test_wait_for.p
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, TypeVar, final
@@ -210,17 +211,21 @@ async def _cancel_and_wait(fut: Future[Any]) -> None:
     awaiting `fut` would cancel it a second time.
     """
     waiter: Future[None] = fut.get_loop().create_future()
-
-    def release(_: Any) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
+    release = functools.partial(_release_waiter, waiter)
     fut.add_done_callback(release)
     try:
         fut.cancel()
         await waiter
     finally:
         fut.remove_done_callback(release)
+
+
+def _release_waiter(waiter: Future[None], *_: Any) -> None:
+    """Wake the waiter (once): the done-callback and timer of `_cancel_and_wait` and
+    `_wait_for_3_11`. A named function, not a closure, because it shows up in reprs
+    ("Task cannot await on itself: <Task ... cb=[_release_waiter(...)]>"), as asyncio's."""
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def _wait_for_3_11(aw: Awaitable[T], timeout: float | None) -> T:
@@ -241,12 +246,8 @@ async def _wait_for_3_11(aw: Awaitable[T], timeout: float | None) -> T:
         return await _wait_for_no_time(aw)
 
     waiter: Future[None] = loop.create_future()
-
-    def release(_: Any = None) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
-    timer = loop.call_later(timeout, release)
+    release = functools.partial(_release_waiter, waiter)
+    timer = loop.call_later(timeout, _release_waiter, waiter)
     fut = ensure_future(aw, loop=loop)
     fut.add_done_callback(release)
     try:
