@@ -38,4 +38,4 @@ def test_a_finished_run_leaves_nothing_for_the_collector(aio, log):
     for what, main in (("sleep(0)", lambda: aio.sleep(0)),
                        ("a gather of three sleeps", gathered),
                        ("a wait() on two tasks", waited)):
-        log(f"run({what}) leaves {_garbage_after(lambda: aio.run(main()))} objects")
+        log(f"run({what}) leaves {_garbage_after(lambda main=main: aio.run(main()))} objects")
