@@ -73,5 +73,8 @@ def run(words: list[str], quick: bool) -> dict[str, Any]:
                      "better": "lower", "target": workload.target, "group": workload.group,
                      "backends": outcomes})
     progress.close()
-    return {"family": "callgrind", "backends": list(BACKENDS), "rows": rows,
-            "meta": describe(quick, 1, progress.elapsed())}
+    meta = describe(quick, None, progress.elapsed())
+    meta["scale"] = f"instructions: n / {DIVISORS[0]} and n / {DIVISORS[1]}, one process each"
+    if quick:
+        meta["scale"] += ", quick (n / 5 again)"
+    return {"family": "callgrind", "backends": list(BACKENDS), "rows": rows, "meta": meta}
