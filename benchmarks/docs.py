@@ -8,7 +8,8 @@ docs/results/FAMILY-PYTHON.json, and every marked block
     <!-- /benchmarks: micro-3.11 -->
 
 in docs/benchmarks.md (the full table) and README.md (`summary` blocks: miniloop's ratios and
-verdicts only) is rewritten from that file. Nothing between the markers is typed by hand:
+verdicts only) is rewritten from that file, and docs/benchmarks-PYTHON.png is redrawn from
+all of that Python's timed results. Nothing between the markers is typed by hand:
 benchmarks/test_docs.py renders every block again from its JSON and fails if the text
 differs, so an edit by hand, or a block left behind by a format change, is caught.
 """
@@ -27,7 +28,6 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "benchmarks.md"
 README = REPO / "README.md"
 RESULTS = REPO / "docs" / "results"
-CHART = REPO / "docs" / "benchmarks.png"
 
 # <!-- benchmarks: KEY --> or <!-- benchmarks summary: KEY -->, up to the closing marker.
 BLOCK = re.compile(r"<!-- benchmarks(?P<kind> summary)?: (?P<key>[\w.-]+) -->\n"
@@ -77,6 +77,7 @@ def write_docs(data: dict[str, Any]) -> list[pathlib.Path]:
     everything = [load(path) for path in sorted(RESULTS.glob("*.json"))]
     main_python = data["meta"]["python"].rsplit(".", 1)[0]
     timed = [d for d in everything if d["family"] != "callgrind"]
-    if write_chart(CHART, [d for d in timed if key(d).endswith(main_python)]):
-        written.append(CHART)
+    chart = REPO / "docs" / f"benchmarks-{main_python}.png"  # one chart per Python
+    if write_chart(chart, [d for d in timed if key(d).endswith(main_python)]):
+        written.append(chart)
     return written
