@@ -1,6 +1,6 @@
 """Backends, and the worker process that runs workloads on one of them.
 
-What you learn here: how four event loops can be compared in one run. Each backend lives
+What you learn here: how five event loops can be compared in one run. Each backend lives
 in its own worker process (`python -m benchmarks.worker BACKEND`), which reads one JSON
 request per line on stdin and answers one JSON line on stdout. A process is necessary for
 `asyncio-pure`: asyncio picks its C accelerator `_asyncio` at import time, so the only
@@ -14,6 +14,7 @@ between them round by round.
     asyncio-pure  the same loop with `_asyncio` blocked: pure-Python Task and Future,
                   the apples-to-apples peer of miniloop
     uvloop        asyncio's API on libuv (Cython), from the `bench` extra
+    rloop         asyncio's API on a loop written in Rust, from the `bench` extra
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 __all__ = ("BACKENDS", "Worker", "load_backend")
 
-BACKENDS = ("miniloop", "asyncio", "asyncio-pure", "uvloop")
+BACKENDS = ("miniloop", "asyncio", "asyncio-pure", "uvloop", "rloop")
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +49,9 @@ def load_backend(name: str) -> tuple[Any, Any]:
     if name == "uvloop":
         import uvloop
         return asyncio, uvloop.new_event_loop
+    if name == "rloop":
+        import rloop
+        return asyncio, rloop.new_event_loop
     if name in ("asyncio", "asyncio-pure"):
         return asyncio, asyncio.new_event_loop
     raise ValueError(f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")

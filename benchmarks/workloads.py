@@ -34,13 +34,14 @@ class Workload:
     name: str
     run: Callable[[Any, int], Awaitable[float]]  # (aio, n) -> seconds, or bytes for memory
     n: int                       # size of a normal run
-    rounds: int                  # rounds of a normal run (the best one counts)
+    rounds: int                  # rounds of a normal run (the spread between them is the noise)
     what: str                    # one line for the table and the docs
     unit: str = "us"             # "us" per operation, or "B" per task
     per: int = 1                 # operations per unit of n (switch: 100 tasks x n sleeps)
     needs: tuple[str, ...] = ()  # "Queue" = aio.Queue, "loop.sock_recv" = a loop method
     target: float | None = None  # miniloop / asyncio-C must be at most this
     scaling_of: str | None = None  # "spawn@100k" is the same program as "spawn", bigger
+    group: str = "scheduling"    # the chart's panel: scheduling, synchronisation, I/O
 
     def ops(self, n: int) -> int:
         return n * self.per
@@ -85,10 +86,8 @@ async def timers(aio: Any, n: int) -> float:
 
 # == Coordination =============================================================================
 
-async def queue(aio: Any, n: int) -> float:
-    """One producer puts n items through a bounded Queue(64) to one consumer."""
-    items = aio.Queue(maxsize=64)
-
+async def _through_queue(aio: Any, items: Any, n: int) -> float:
+    """One producer puts n items through `items` to one consumer: seconds taken."""
     async def produce() -> None:
         for i in range(n):
             await items.put(i)
@@ -102,6 +101,24 @@ async def queue(aio: Any, n: int) -> float:
     return time.perf_counter() - started
 
 
+async def queue(aio: Any, n: int) -> float:
+    """One producer puts n items through a roomy Queue(64) to one consumer: the producer
+    runs ahead 64 items, so most puts and gets do not wait."""
+    return await _through_queue(aio, aio.Queue(maxsize=64), n)
+
+
+async def queue_unbounded(aio: Any, n: int) -> float:
+    """The same through an unbounded Queue(): no put ever waits, the consumer waits only
+    when it has caught up."""
+    return await _through_queue(aio, aio.Queue(), n)
+
+
+async def queue_bounded(aio: Any, n: int) -> float:
+    """Back-pressure: a Queue(1), so the producer is blocked on every put until the
+    consumer takes the item before it (the common case of a bounded queue under load)."""
+    return await _through_queue(aio, aio.Queue(maxsize=1), n)
+
+
 async def lock(aio: Any, n: int) -> float:
     """100 tasks take one Lock n times each, and `sleep(0)` while holding it."""
     shared = aio.Lock()
@@ -113,6 +130,25 @@ async def lock(aio: Any, n: int) -> float:
 
     started = time.perf_counter()
     await aio.gather(*[contend() for _ in range(100)])
+    return time.perf_counter() - started
+
+
+LOCK_WAITERS = 4
+
+
+async def lock_waiters(aio: Any, n: int) -> float:
+    """One holder and LOCK_WAITERS waiters: 1 + LOCK_WAITERS tasks take one Lock n times
+    each and hold it across two `sleep(0)`, so every release hands it to a waiting task."""
+    shared = aio.Lock()
+
+    async def contend() -> None:
+        for _ in range(n):
+            async with shared:
+                await aio.sleep(0)
+                await aio.sleep(0)
+
+    started = time.perf_counter()
+    await aio.gather(*[contend() for _ in range(1 + LOCK_WAITERS)])
     return time.perf_counter() - started
 
 
@@ -234,21 +270,31 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
     Workload("spawn", spawn, 10_000, 5, "create and gather 10k trivial tasks", target=1.0),
     Workload("timers", timers, 10_000, 5,
              "10k tasks, distinct sleeps: time beyond the longest, per timer", target=1.0),
-    Workload("queue", queue, 20_000, 5, "bounded Queue(64), 1 producer -> 1 consumer, per item",
-             needs=("Queue",), target=0.8),
-    Workload("lock", lock, 20, 5, "100 tasks contend for a Lock, sleep(0) inside, per acquire",
-             per=100, needs=("Lock",), target=0.8),
-    Workload("ping-pong", ping_pong, 2_000, 5, "1-byte round trip over a socketpair",
-             needs=SOCKETS, target=0.5),
-    Workload("echo", echo, 30, 3, "TCP echo, 100 clients on loopback: cost per message "
-             "(target: >= 1.8x asyncio's messages/s)", per=ECHO_CLIENTS,
-             needs=(*SOCKETS, "loop.sock_accept", "loop.sock_connect"), target=1 / 1.8),
     Workload("memory", memory, 10_000, 1, "bytes per pending task (tracemalloc)", unit="B",
              target=1.0),
+    Workload("queue", queue, 20_000, 5, "roomy Queue(64), 1 producer -> 1 consumer, per item",
+             needs=("Queue",), target=0.8, group="synchronisation"),
+    Workload("queue-unbounded", queue_unbounded, 20_000, 5,
+             "unbounded Queue(), 1 producer -> 1 consumer, per item", needs=("Queue",),
+             target=0.8, group="synchronisation"),
+    Workload("queue-bounded", queue_bounded, 10_000, 5,
+             "back-pressure: Queue(1), the producer blocked on every put, per item",
+             needs=("Queue",), target=0.8, group="synchronisation"),
+    Workload("lock", lock, 20, 5, "100 tasks contend for a Lock, sleep(0) inside, per acquire",
+             per=100, needs=("Lock",), target=0.8, group="synchronisation"),
+    Workload("lock-waiters", lock_waiters, 400, 5,
+             f"1 holder + {LOCK_WAITERS} waiters, each release hands over, per acquire",
+             per=1 + LOCK_WAITERS, needs=("Lock",), target=0.8, group="synchronisation"),
+    Workload("ping-pong", ping_pong, 2_000, 5, "1-byte round trip over a socketpair",
+             needs=SOCKETS, target=0.5, group="I/O"),
+    Workload("echo", echo, 30, 3, "TCP echo, 100 clients on loopback: cost per message "
+             "(target: >= 1.8x asyncio's messages/s)", per=ECHO_CLIENTS,
+             needs=(*SOCKETS, "loop.sock_accept", "loop.sock_connect"), target=1 / 1.8,
+             group="I/O"),
     Workload("spawn@1k", spawn, 1_000, 7, "spawn, 1k tasks", scaling_of="spawn"),
-    Workload("spawn@100k", spawn, 100_000, 2, "spawn, 100k tasks", scaling_of="spawn"),
+    Workload("spawn@100k", spawn, 100_000, 3, "spawn, 100k tasks", scaling_of="spawn"),
     Workload("timers@1k", timers, 1_000, 5, "timers, 1k tasks", scaling_of="timers"),
-    Workload("timers@100k", timers, 100_000, 2, "timers, 100k tasks", scaling_of="timers"),
+    Workload("timers@100k", timers, 100_000, 3, "timers, 100k tasks", scaling_of="timers"),
 ]}
 
 
