@@ -36,8 +36,8 @@ Reading order (each module's docstring says what you learn there):
     dropin.py       `import asyncio` that gives miniloop (python -m miniloop script.py)
 """
 
-import sys
 
+from . import versions
 from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
@@ -91,7 +91,7 @@ __all__: tuple[str, ...] = (
     "install",
 )
 
-if sys.version_info >= (3, 13):  # asyncio.QueueShutDown exists from 3.13 on
+if versions.QUEUE_SHUTDOWN:
     from .queues import QueueShutDown
 
     __all__ += ("QueueShutDown",)

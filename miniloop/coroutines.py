@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import collections.abc
 import inspect
-import sys
 import types
+
+from . import versions
 
 __all__ = ("iscoroutine", "iscoroutinefunction")
 
 # 3.11 still accepts plain generators (the remains of @asyncio.coroutine); 3.12 does not.
 _COROUTINE_TYPES: tuple[type, ...] = (types.CoroutineType, collections.abc.Coroutine)
-if sys.version_info < (3, 12):
+if not versions.GENERATORS_ARE_NOT_COROUTINES:
     _COROUTINE_TYPES += (types.GeneratorType,)
 
 

@@ -18,10 +18,11 @@ on top). This module is the only global state in miniloop, and asyncio has the s
 
 from __future__ import annotations
 
-import sys
 import threading
 import warnings
 from typing import TYPE_CHECKING
+
+from . import versions
 
 if TYPE_CHECKING:
     from .loop import EventLoop
@@ -68,7 +69,7 @@ def get_event_loop() -> EventLoop:
         return loop
     if (_state.loop is None and not _state.set_called
             and threading.current_thread() is threading.main_thread()):
-        if sys.version_info >= (3, 12):
+        if versions.IMPLICIT_LOOP_DEPRECATED:
             warnings.warn("There is no current event loop", DeprecationWarning, stacklevel=2)
         set_event_loop(new_event_loop())
     if _state.loop is None:

@@ -27,7 +27,7 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, current
+from . import coroutines, current, versions
 from .loop import EventLoop
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -143,7 +143,7 @@ class StandIn(types.ModuleType):
         """Give the module each of `names` that this Python's asyncio has: miniloop's
         object, or else a MissingFeatureError when the program asks for it."""
         for name in names:
-            if sys.version_info < SINCE.get(name, (0, 0)):
+            if not versions.at_least(SINCE.get(name, (0, 0))):
                 continue
             if name in objects:
                 setattr(self, name, objects[name])

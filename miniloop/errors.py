@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import sys
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from . import versions
 
 __all__ = ("ExceptionHandlerMixin",)
 
@@ -75,7 +76,7 @@ class ExceptionHandlerMixin:
                                context: dict[str, Any]) -> None:
         """3.12+ runs a custom handler in the context of the task, future or handle the
         report is about, so it sees the context variables of the code that failed."""
-        if sys.version_info >= (3, 12):
+        if versions.HANDLER_RUNS_IN_CONTEXT:
             for key in ("task", "future", "handle"):
                 thing = context.get(key)
                 if thing is not None:

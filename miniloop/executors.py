@@ -22,12 +22,12 @@ passed explicitly for CPU-bound work. The default executor is part of the loop's
 from __future__ import annotations
 
 import concurrent.futures
-import sys
 import threading
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import versions
 from .exceptions import CancelledError
 from .threads import _chain
 
@@ -83,14 +83,14 @@ class ExecutorMixin:
             raise TypeError("executor must be ThreadPoolExecutor instance")
         self._default_executor = executor
 
-    if sys.version_info >= (3, 12):
+    if versions.SHUTDOWN_EXECUTOR_TIMEOUT:
         async def shutdown_default_executor(self,
                                             timeout: float | None = None) -> None:
             """Wait (without blocking the loop) until the default executor's threads are
             done; after `timeout` seconds, warn and stop waiting."""
             await self._shutdown_default_executor(timeout)
     else:
-        async def shutdown_default_executor(self) -> None:
+        async def shutdown_default_executor(self) -> None:  # type: ignore[misc]
             """Wait (without blocking the loop) until the default executor's threads are
             done. (The timeout argument arrived in 3.12.)"""
             await self._shutdown_default_executor(None)
@@ -111,7 +111,7 @@ class ExecutorMixin:
         done: Future[None] = self.create_future()
         thread = threading.Thread(target=self._join_executor, args=(executor, done))
         thread.start()
-        if sys.version_info >= (3, 13):
+        if versions.SHUTDOWN_EXECUTOR_WAIT_BOUNDED:
             expired = False
 
             def expire() -> None:

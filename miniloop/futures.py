@@ -46,7 +46,7 @@ from collections.abc import Callable, Generator
 from types import GenericAlias, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError, InvalidStateError
 from .reprs import future_info
 
@@ -94,6 +94,7 @@ class Future(Generic[T]):
     __class_getitem__: Any = classmethod(GenericAlias)
 
     def __init__(self, *, loop: EventLoop | None = None) -> None:
+        # FAST PATH [future-attribute-layout]: docs/fast-paths.md
         # Discussion: why attributes with class defaults are set here anyway. CPython keeps
         # instance attributes in a compact array whose layout all instances of a class share
         # and which is fixed early; writing later an attribute that does not fit the layout
@@ -180,7 +181,7 @@ class Future(Generic[T]):
         if isinstance(exception, StopIteration):
             # A StopIteration re-raised inside a generator (our __await__) would end it
             # silently instead of propagating. 3.13 wraps it; older versions refuse it.
-            if sys.version_info < (3, 13):
+            if not versions.FUTURE_WRAPS_STOPITERATION:
                 if type(exception) is StopIteration:
                     raise TypeError("StopIteration interacts badly with generators "
                                     "and cannot be raised into a Future")
@@ -232,6 +233,7 @@ class Future(Generic[T]):
 
     # -- The await protocol (see the module docstring) ----------------------------------------
 
+    # FAST PATH [future-is-its-own-iterator]: docs/fast-paths.md
     def __await__(self) -> Generator[Any, None, T]:
         # The future is its own iterator (module docstring, 3.); typed as the generator it
         # stands in for, so that `await fut` is a T to the type checker.

@@ -19,33 +19,14 @@ The rules, all of which surprise someone (scenarios in compat_tests/test_gather.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError
-from .futures import FINISHED, PENDING, Future
-from .tasks import Task, ensure_future
+from .futures import Future
+from .tasks import ensure_future
 
 __all__ = ("gather",)
-
-# 3.12+ counts children that are already done right away, after the outer future exists,
-# instead of through call_soon: gather() of finished futures is then done before it is ever
-# awaited. 3.11 schedules their callbacks like any other. (Checked once, here, rather than
-# once per child.)
-_COUNT_DONE_CHILDREN_AT_ONCE = sys.version_info >= (3, 12)
-
-# Discussion: reading a child's outcome without asking it. asyncio asks each finished child
-# cancelled() and exception(), and at the end cancelled(), exception() and result() again:
-# C calls for its own futures, Python calls here (the bulk of gather's cost per child). For
-# our own Future and Task (types whose methods nobody overrode), a child that finished with
-# a result has `_state == FINISHED` and `_exception is None`, and those calls would answer
-# False, None and `_result`, with no side effect (the `_log_traceback` that exception() and
-# result() clear is only ever set with an exception). So that common case reads the fields;
-# errors, cancellations and other future types go through the methods, as in asyncio.
-# Measured: spawn 3.43 -> 3.21 us per task (3.11).
-_PLAIN_FUTURES = (Future, Task)
-
 
 class _GatheringFuture(Future[list[Any]]):
     """The outer future of gather(): cancelling it cancels the children instead.
@@ -88,14 +69,14 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
     def on_child_done(child: Future[Any]) -> None:
         nonlocal finished
         finished += 1
-        succeeded = (type(child) in _PLAIN_FUTURES and child._state == FINISHED
-                     and child._exception is None)  # (see _PLAIN_FUTURES)
-        if gathering is None or gathering._state != PENDING:  # (done(), of our own future)
-            if not succeeded and not child.cancelled():
+        if gathering is None or gathering.done():
+            if not child.cancelled():
                 child.exception()  # mark it retrieved: gather already reported something
             return
-        if not return_exceptions and not succeeded:
+        if not return_exceptions:
             if child.cancelled():
+                # The child's own CancelledError, as asyncio raises it (its private
+                # `_make_cancelled_error`, which asyncio's gather calls too).
                 gathering.set_exception(child._make_cancelled_error())
                 return
             exc = child.exception()
@@ -103,9 +84,7 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
                 gathering.set_exception(exc)
                 return
         if finished == len(by_arg):
-            results = [fut._result if (type(fut) in _PLAIN_FUTURES and fut._state == FINISHED
-                                       and fut._exception is None) else _outcome(fut)
-                       for fut in children]
+            results = [_outcome(fut) for fut in children]
             if gathering._cancel_requested:
                 # asyncio takes the error from the *last* child (whatever finished last).
                 gathering.set_exception(children[-1]._make_cancelled_error())
@@ -116,18 +95,14 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
         if arg in by_arg:
             children.append(by_arg[arg])
             continue
-        child: Future[Any]
-        if type(arg) in _PLAIN_FUTURES and (loop is None or arg._loop is loop):
-            child = arg  # what ensure_future() returns (a call saved: spawn 3.15 -> 3.07 us)
-        else:
-            child = ensure_future(arg, loop=loop)  # and its errors, as asyncio's gather
+        child = ensure_future(arg, loop=loop)  # and its errors, as asyncio's gather
         if loop is None:  # the first child's loop is everyone's (ensure_future checks)
             loop = child.get_loop()
         if child is not arg:
             child._log_destroy_pending = False  # type: ignore[attr-defined]
         by_arg[arg] = child
         children.append(child)
-        if _COUNT_DONE_CHILDREN_AT_ONCE and child.done():
+        if versions.GATHER_COUNTS_DONE_CHILDREN_AT_ONCE and child.done():
             already_done.append(child)
         else:
             child.add_done_callback(on_child_done)
@@ -138,7 +113,9 @@ def gather(*aws: Any, return_exceptions: bool = False) -> Future[list[Any]]:
 
 
 def _outcome(fut: Future[Any]) -> Any:
-    """A finished child's entry in the results list (return_exceptions=True keeps errors)."""
+    """A finished child's entry in the results list (return_exceptions=True keeps errors).
+    A cancelled child's entry is a new CancelledError with the cancel message (asyncio
+    reads its private `_cancel_message` for that too)."""
     if fut.cancelled():
         message = fut._cancel_message
         return CancelledError("" if message is None else message)

@@ -49,7 +49,7 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
-from .poller import Poller
+from .poller import make_poller
 from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
@@ -97,7 +97,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._task_factory: Callable[..., Future[Any]] | None = None  # set_task_factory()
         self._clock_resolution = time.get_clock_info("monotonic").resolution
         # -- I/O (poller.py) ----------------------------------------------------------------
-        self._poller = Poller(selector, notify=self._notify)  # fds we wait on, and for what
+        self._poller = make_poller(selector, self._notify)  # fds we wait on, and for what
         # -- Threads and signals ------------------------------------------------------------
         # A socket pair the loop watches, so that another thread (call_soon_threadsafe) or
         # a signal (signals.py) can wake it out of its poll by writing a byte.
@@ -382,18 +382,19 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         # that woke "exactly on time" could find it 1 ns early and spin once more.
         # Written as asyncio writes it, `>= end_time` then stop, so that a NaN deadline
         # (never >= anything) counts as due rather than blocking the heap forever.
-        end_time = self.time() + self._clock_resolution
-        while self._scheduled:
-            if self._scheduled[0]._when >= end_time:
-                break
-            timer = heapq.heappop(self._scheduled)
-            timer._scheduled = False
-            if timer._cancelled:
-                self._timer_cancelled_count -= 1
-            else:
-                self._ready.append(timer)
-                if self._instruments:
-                    self._notify("timer_due", timer=timer)
+        if self._scheduled:
+            end_time = self.time() + self._clock_resolution
+            while self._scheduled:
+                if self._scheduled[0]._when >= end_time:
+                    break
+                timer = heapq.heappop(self._scheduled)
+                timer._scheduled = False
+                if timer._cancelled:
+                    self._timer_cancelled_count -= 1
+                else:
+                    self._ready.append(timer)
+                    if self._instruments:
+                        self._notify("timer_due", timer=timer)
 
         # ---- 3. Run what is ready now; what it schedules waits for the next turn ----
         if self._instruments:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from _typeshed import FileDescriptorLike
 
-__all__ = ("PARKED", "Poller")
+__all__ = ("PARKED", "EpollPoller", "Poller", "make_poller")
 
 
 class _Parked:
@@ -90,6 +90,7 @@ class Poller:
         """Stop watching `fileobj` for writing; True if a writer was registered."""
         return self._unwatch(fileobj, selectors.EVENT_WRITE)
 
+    # FAST PATH [parked-reads]: docs/fast-paths.md
     def park_reader(self, sock: Any, fd: int) -> None:
         """`sock`'s read has finished: leave its read interest registered until the next poll.
 
@@ -189,13 +190,13 @@ class Poller:
         reports it as both readable and writable), so that whoever waits sees the error.
         """
         if self._parked:
-            self._drop_parked()
+            self._drop_parked()  # so from here on, a slot holds a Handle or None
         ready = []
         for key, mask in self._selector.select(timeout):
             reader, writer = key.data
-            if mask & selectors.EVENT_READ and isinstance(reader, Handle):
+            if mask & selectors.EVENT_READ and reader is not None:
                 ready.append((key.fd, "read", reader))
-            if mask & selectors.EVENT_WRITE and isinstance(writer, Handle):
+            if mask & selectors.EVENT_WRITE and writer is not None:
                 ready.append((key.fd, "write", writer))
         return ready
 
@@ -211,6 +212,66 @@ class Poller:
         self._selector.close()
         self._watched.clear()
         self._parked.clear()
+
+
+# FAST PATH [epoll-poll]: docs/fast-paths.md
+class EpollPoller(Poller):
+    """The same poller, asking Linux's epoll object directly instead of `selector.select()`
+    (fast path: epoll-poll, docs/fast-paths.md). The loop chooses it once, when the default
+    selector is an `EpollSelector`; everything but `poll` is inherited unchanged.
+
+    Discussion: `selector.select()` is a Python method that rounds the timeout, polls, then
+    builds a list of (key, events) pairs through a method call per ready fd, which `poll`
+    above unpacks again. Asking the epoll object directly and finding the slots in our own
+    fd map is the same system call with a third of the Python around it: about 0.7 us less
+    on every turn, which is most of a turn for a loop busy handing a lock or a socket
+    between tasks. The events mean what they mean in `selectors`: a hang-up or an error
+    (EPOLLHUP, EPOLLERR) wakes the reader and the writer alike, and epoll rounds the
+    timeout up to whole milliseconds itself.
+    """
+
+    def __init__(self, selector: selectors.EpollSelector,
+                 notify: Callable[..., None] | None = None) -> None:
+        super().__init__(selector, notify)
+        self._epoll = selector._selector  # type: ignore[attr-defined]  # the epoll object
+
+    def poll(self, timeout: float | None) -> list[tuple[int, str, Handle]]:
+        if timeout is not None and timeout != timeout:  # NaN: fail as selectors fails
+            return super().poll(timeout)
+        if self._parked:
+            self._drop_parked()
+        watched = self._watched
+        ready = []
+        for fd, event in self._epoll.poll(timeout, len(watched) or 1):
+            slots = watched.get(fd)
+            if slots is None:  # not ours any more (selectors skips it too)
+                continue
+            reader, writer = slots
+            if event & _READABLE and reader is not None:
+                ready.append((fd, "read", reader))
+            if event & _WRITABLE and writer is not None:
+                ready.append((fd, "write", writer))
+        return ready  # type: ignore[return-value]  # (after _drop_parked, no slot is PARKED)
+
+
+def make_poller(selector: selectors.BaseSelector | None,
+                notify: Callable[..., None] | None) -> Poller:
+    """The loop's poller: the epoll fast path for the default selector on Linux, else the
+    plain one (a selector the user passed in is always used through its own select())."""
+    if selector is None:
+        selector = selectors.DefaultSelector()
+        if isinstance(selector, selectors.EpollSelector):
+            return EpollPoller(selector, notify)
+    return Poller(selector, notify)
+
+
+# epoll's event bits (fixed by Linux's ABI; select.EPOLLIN exists on Linux only).
+_EPOLLIN = 0x001
+_EPOLLOUT = 0x004
+# What wakes a reader or a writer: anything but "writable" (EPOLLIN, and EPOLLHUP or
+# EPOLLERR) for a reader, anything but "readable" for a writer, as in selectors.
+_READABLE = ~_EPOLLOUT
+_WRITABLE = ~_EPOLLIN
 
 
 def _closed_since_registered(key: selectors.SelectorKey) -> bool:

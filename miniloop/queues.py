@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import collections
 import heapq
-import sys
 from collections.abc import Callable
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
+from . import versions
 from .futures import Future
 from .locks import Event
 from .loopbound import LoopBound
@@ -54,7 +54,7 @@ class QueueShutDown(Exception):
     Queue has shutdown()) only there, as asyncio does; before 3.13 nothing raises it."""
 
 
-if sys.version_info >= (3, 13):
+if versions.QUEUE_SHUTDOWN:
     __all__.append("QueueShutDown")
 
 
@@ -131,6 +131,7 @@ class Queue(LoopBound, Generic[T]):
     # inline, in the same order: the same checks, the same bookkeeping, the same wake-up.
     # A subclass that overrides one of them (so asyncio would call its version) takes the
     # general path. Measured: queue 0.59 -> 0.42 us per item (asyncio: 0.63).
+    # FAST PATH [queue-inline]: docs/fast-paths.md
     _inline_ok = True  # no public method that put()/get() call is overridden (see below)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -235,7 +236,7 @@ class Queue(LoopBound, Generic[T]):
         if self._unfinished_tasks > 0:
             await self._finished.wait()
 
-    if sys.version_info >= (3, 13):
+    if versions.QUEUE_SHUTDOWN:
         def shutdown(self, immediate: bool = False) -> None:
             """Refuse new items and wake everyone blocked. With `immediate`, also throw away
             the items left (each counted as done, which may release join())."""

@@ -15,8 +15,9 @@ from __future__ import annotations
 import functools
 import inspect
 import reprlib
-import sys
 from typing import Any
+
+from . import versions
 
 
 def callback_source(fn: Any) -> tuple[str, int] | None:
@@ -48,7 +49,7 @@ def _format_call(fn: Any, args: tuple[Any, ...], debug: bool) -> str:
 
 
 def _format_args(args: tuple[Any, ...], debug: bool) -> str:
-    if sys.version_info >= (3, 13) and not debug:
+    if versions.REPR_HIDES_ARGS and not debug:
         return "()"
     if len(args) == 1:
         return f"({reprlib.repr(args[0])})"  # asyncio drops the tuple's trailing comma

@@ -20,13 +20,12 @@ import contextvars
 import enum
 import functools
 import signal
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from types import FrameType
 from typing import Any, TypeVar
 
-from . import current
+from . import current, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError
 from .executors import THREAD_JOIN_TIMEOUT
@@ -118,7 +117,7 @@ class Runner:
             # async generators and the executor), then async generators, then the executor.
             _cancel_all_tasks(loop)
             loop.run_until_complete(loop.shutdown_asyncgens())
-            if sys.version_info >= (3, 12):
+            if versions.SHUTDOWN_EXECUTOR_TIMEOUT:
                 loop.run_until_complete(loop.shutdown_default_executor(THREAD_JOIN_TIMEOUT))
             else:
                 loop.run_until_complete(loop.shutdown_default_executor())

@@ -23,9 +23,9 @@ Either way a newcomer never jumps the line: while anyone is waiting (woken or no
 from __future__ import annotations
 
 import collections
-import sys
 from typing import Any, Literal
 
+from . import versions
 from .exceptions import CancelledError
 from .futures import Future
 from .locks import AcquireRelease, _describe
@@ -61,25 +61,22 @@ class Semaphore(AcquireRelease, LoopBound):
         # Discussion: when our future is done and not cancelled, _wake_up_next() already
         # took a place for us. If CancelledError arrives anyway (we were woken, then
         # cancelled before we ran: test_semaphore_woken_waiter_cancelled_gives_its_place_on),
-        # that place must go back and to the next waiter, or it would be lost forever.
+        # that place must go back and to the next waiter, or it would be lost forever. Who
+        # else is woken after a wait is where 3.13 changed (`_after_wait`, below).
+        woken = False
         try:
             try:
                 await fut
             finally:
                 self._waiters.remove(fut)
+            woken = True
         except CancelledError:
             if fut.done() and not fut.cancelled():
-                self._value += 1
-                if sys.version_info < (3, 13):
-                    self._wake_up_next()
+                self._value += 1  # the place we were promised goes back...
+                woken = True      # ...and on to the next waiter, in _after_wait
             raise
         finally:
-            if sys.version_info >= (3, 13):
-                # Places may have been freed while newcomers queued behind us: fill them all.
-                while self._value > 0 and self._wake_up_next():
-                    pass
-        if sys.version_info < (3, 13) and self._value > 0:
-            self._wake_up_next()  # the chain: wake one more, it wakes the next when it runs
+            _after_wait(self, woken)
         return True
 
     def release(self) -> None:
@@ -95,6 +92,24 @@ class Semaphore(AcquireRelease, LoopBound):
                 fut.set_result(True)
                 return True
         return False
+
+
+def _wake_one_more(sem: Semaphore, woken: bool) -> None:
+    """3.11 and 3.12: a waiter that got a place wakes one more if places are left, and that
+    one wakes the next when it runs: a chain, one wake-up per turn."""
+    if woken and sem._value > 0:
+        sem._wake_up_next()
+
+
+def _fill_every_place(sem: Semaphore, woken: bool) -> None:
+    """3.13: whoever leaves the line, woken or not, wakes as many waiters as there are free
+    places, so places freed while newcomers queued are all taken at once."""
+    while sem._value > 0 and sem._wake_up_next():
+        pass
+
+
+# Chosen once: the two fairness rules (compat_tests/test_semaphores.py pins both).
+_after_wait = _fill_every_place if versions.SEMAPHORE_FILLS_ALL_PLACES else _wake_one_more
 
 
 class BoundedSemaphore(Semaphore):

@@ -32,12 +32,11 @@ re-arms an outside cancellation that an ExceptionGroup replaced. miniloop follow
 from __future__ import annotations
 
 import contextvars
-import sys
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError
 from .futures import Future
 from .tasks import Task, current_task
@@ -99,10 +98,9 @@ class TaskGroup:
         propagate: BaseException | None = None  # the CancelledError to re-raise, if any
         if _is_cancellation(exc_type):
             propagate = exc
-        if sys.version_info < (3, 13) and self._parent_cancel_requested:
-            # 3.11 and 3.12 take the request back on entry, before waiting for the tasks.
-            if self._parent_task.uncancel() == 0:
-                propagate = None
+        if not versions.TASKGROUP_UNCANCELS_AFTER_TASKS:
+            # 3.11 and 3.12 take our cancel request back on entry, before waiting.
+            propagate = self._take_back_our_cancel(propagate)
         if exc_type is not None and not self._aborting:
             self._abort()  # the body failed or was cancelled: the tasks go too
 
@@ -122,10 +120,9 @@ class TaskGroup:
 
         if self._base_error is not None:
             raise self._base_error
-        if sys.version_info >= (3, 13) and self._parent_cancel_requested:
-            # 3.13 takes its cancel request back only now, after the tasks are done.
-            if self._parent_task.uncancel() == 0:
-                propagate = None  # the only request was ours: do not raise CancelledError
+        if versions.TASKGROUP_UNCANCELS_AFTER_TASKS:
+            # 3.13 takes our cancel request back only now, after the tasks are done.
+            propagate = self._take_back_our_cancel(propagate)
         errors = self._errors
         assert errors is not None
         if propagate is not None and not errors:
@@ -134,13 +131,21 @@ class TaskGroup:
             errors.append(exc)  # type: ignore[arg-type]
         if not errors:
             return
-        if sys.version_info >= (3, 13) and self._parent_task.cancelling():
+        if versions.TASKGROUP_UNCANCELS_AFTER_TASKS and self._parent_task.cancelling():
             # The ExceptionGroup replaces the CancelledError an outside cancel() was owed;
             # take that request back and make it again, so it hits the parent's next await.
             self._parent_task.uncancel()
             self._parent_task.cancel()
         self._errors = None  # exceptions hold frames: do not keep them alive in a cycle
         raise BaseExceptionGroup("unhandled errors in a TaskGroup", errors) from None
+
+    def _take_back_our_cancel(self, propagate: BaseException | None) -> BaseException | None:
+        """If we cancelled the parent (a task failed), take that request back; when it was
+        the only one, the CancelledError we were about to re-raise was ours, not news."""
+        assert self._parent_task is not None
+        if self._parent_cancel_requested and self._parent_task.uncancel() == 0:
+            return None
+        return propagate
 
     def create_task(self, coro: Coroutine[Any, Any, T], *, name: object = None,
                     context: contextvars.Context | None = None) -> Task[T]:
@@ -157,7 +162,7 @@ class TaskGroup:
             self._tasks[task] = None
             task.add_done_callback(self._on_task_done)
             return task
-        if sys.version_info >= (3, 13):
+        if versions.TASKGROUP_UNCANCELS_AFTER_TASKS:
             coro.close()  # before 3.13 it is left unclosed ("coroutine ... was never awaited")
         raise RuntimeError(f"TaskGroup {self!r} {problem}")
 
@@ -196,6 +201,6 @@ def _is_cancellation(exc_type: type[BaseException] | None) -> bool:
     """Did the body end with CancelledError? Before 3.13 only the class itself counts."""
     if exc_type is None:
         return False
-    if sys.version_info < (3, 13):
+    if not versions.TASKGROUP_UNCANCELS_AFTER_TASKS:
         return exc_type is CancelledError
     return issubclass(exc_type, CancelledError)

@@ -57,11 +57,6 @@ class Task(Future[T]):
     """A coroutine wrapped in a Future, scheduled to run on the loop."""
 
     _log_destroy_pending = True  # complain in __del__ if the task is collected unfinished
-    # Only cancellation writes these two, so they stay class defaults until then: 16 bytes
-    # less per task (benchmark `memory`: 730 -> 714 B), for 0.2 us once per task that is
-    # cancelled (futures.py, Future.__init__, says why a late first write costs that).
-    _must_cancel = False         # throw CancelledError in at the next step
-    _num_cancels_requested = 0   # what cancelling() reports
 
     def __init__(self, coro: Coroutine[Any, Any, T], *, loop: EventLoop | None = None,
                  name: object = None, context: contextvars.Context | None = None) -> None:
@@ -72,6 +67,8 @@ class Task(Future[T]):
             self._log_destroy_pending = False  # there is nothing to complain about
             raise TypeError(f"a coroutine was expected, got {coro!r}")
         self._coro = coro
+        self._must_cancel = False         # throw CancelledError in at the next step
+        self._num_cancels_requested = 0   # what cancelling() reports
         # The default name is only a number until someone asks for it (as in asyncio 3.12+):
         # formatting "Task-N" for every task cost 0.15 us and 30 bytes per task, and most
         # tasks are never named in a repr or a log.
@@ -206,6 +203,7 @@ class Task(Future[T]):
         # between the loop and the coroutine lets go of what it ran, as asyncio's do.
         del self
 
+    # FAST PATH [task-in-ready-queue]: docs/fast-paths.md
     def _schedule_step(self) -> None:
         """Queue our next step (without an exception to throw in) behind everything queued.
 
@@ -213,12 +211,12 @@ class Task(Future[T]):
         Handle wrapping `task._step`; the loop calls `_run` below when its turn comes. The
         position in the queue is the same, so the order of events is the same; what goes
         away is a Handle allocated, filled and freed for every `sleep(0)` and every new task,
-        and the generic `call_soon(*args, context=...)` call around it
-        (fast path: task-in-ready-queue, docs/fast-paths.md). Debug mode changes nothing
-        here but the thread check that call_soon would make.
+        and the generic `call_soon(*args, context=...)` call around it. Debug mode changes
+        nothing here but the thread check that call_soon would make.
         """
         loop = self._loop
-        loop._check_closed()
+        if loop._closed:
+            raise RuntimeError("Event loop is closed")
         if loop._debug:
             loop._check_thread()
         loop._ready.append(self)

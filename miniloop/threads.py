@@ -25,11 +25,10 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import functools
-import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import current
+from . import current, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
 from .futures import Future, isfuture
@@ -159,7 +158,7 @@ def _translate(exc: BaseException) -> BaseException:
                          (concurrent.futures.InvalidStateError, InvalidStateError)):
         if type(exc) is theirs:
             translated = ours(*exc.args)
-            if sys.version_info >= (3, 13):  # 3.13 keeps the original traceback
+            if versions.WRAPPED_ERROR_KEEPS_TRACEBACK:
                 translated = translated.with_traceback(exc.__traceback__)
             return translated
     return exc

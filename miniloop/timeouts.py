@@ -28,12 +28,11 @@ is handled. miniloop keeps both, chosen by version (compat_tests/test_wait_for.p
 from __future__ import annotations
 
 import enum
-import sys
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, TypeVar, final
 
-from . import current
+from . import current, versions
 from .exceptions import CancelledError
 from .futures import Future
 from .handles import Handle
@@ -125,7 +124,7 @@ class Timeout:
         self._state = _State.EXPIRED
         if self._task.uncancel() > self._cancelling or exc_type is None:
             return  # someone else cancelled too (theirs to handle), or nothing to convert
-        if sys.version_info < (3, 13):
+        if not versions.TIMEOUT_CONVERTS_CANCEL_SUBCLASSES:
             # 3.11 and 3.12 convert exactly CancelledError, not a subclass of it.
             if exc_type is CancelledError:
                 raise TimeoutError from exc
@@ -176,7 +175,7 @@ def timeout_at(when: float | None) -> Timeout:
 async def wait_for(fut: Awaitable[T], timeout: float | None) -> T:
     """Await `fut` (any awaitable; asyncio's parameter name), but cancel it and raise
     TimeoutError if it takes longer than `timeout` seconds."""
-    if sys.version_info < (3, 12):
+    if not versions.WAIT_FOR_USES_TIMEOUT:
         return await _wait_for_3_11(fut, timeout)
     if timeout is not None and timeout <= 0:
         return await _wait_for_no_time(fut)

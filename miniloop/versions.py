@@ -13,10 +13,16 @@ import sys
 
 _V = sys.version_info[:2]
 
+
+def at_least(version: tuple[int, int]) -> bool:
+    """For tables of names by version (dropin.py: which asyncio names exist)."""
+    return version <= _V
+
+
 # -- The loop ---------------------------------------------------------------------------
 # 3.13 clamps the poll timeout with comparisons, not max(): a NaN deadline reaches the
 # selector, which raises ValueError; before, the timer fires at once.
-# (test_nan_deadline_fires_at_once, test_nan_deadline_raises_out_of_the_poll)
+# (compat_tests/test_deadlines.py)
 NAN_DEADLINE_REACHES_POLL = _V >= (3, 13)
 
 # -- Tasks ------------------------------------------------------------------------------
@@ -25,3 +31,52 @@ TASK_GET_CONTEXT = _V >= (3, 12)
 # 3.13: uncancel() down to zero also drops a cancel() not yet delivered.
 # (test_uncancel_to_zero_drops_a_pending_cancel)
 UNCANCEL_CLEARS_PENDING_CANCEL = _V >= (3, 13)
+
+# -- Futures and coroutines -------------------------------------------------------------
+# 3.13 wraps a StopIteration given to set_exception() in a RuntimeError; before, TypeError.
+FUTURE_WRAPS_STOPITERATION = _V >= (3, 13)
+# 3.12 no longer counts plain generators (old @coroutine remains) as coroutines.
+GENERATORS_ARE_NOT_COROUTINES = _V >= (3, 12)
+# 3.13 shows no callback arguments in reprs outside debug mode.
+REPR_HIDES_ARGS = _V >= (3, 13)
+
+# -- Combinators ------------------------------------------------------------------------
+# 3.12 counts children that are already done when gather() is called at once, not through
+# call_soon: gather() of finished futures is done before it is ever awaited.
+GATHER_COUNTS_DONE_CHILDREN_AT_ONCE = _V >= (3, 12)
+# 3.12 rebuilt wait_for() on timeout(); 3.11 has an algorithm of its own.
+WAIT_FOR_USES_TIMEOUT = _V >= (3, 12)
+# 3.13: timeout() turns subclasses of CancelledError into TimeoutError too.
+TIMEOUT_CONVERTS_CANCEL_SUBCLASSES = _V >= (3, 13)
+# 3.13: as_completed() returns an iterator that also supports `async for`.
+AS_COMPLETED_ITERATOR = _V >= (3, 13)
+# 3.13 TaskGroup: takes its cancel request back after the tasks are done (not on entering
+# __aexit__), re-arms an outside cancel under an ExceptionGroup, closes a refused
+# coroutine, and counts subclasses of CancelledError as cancellation (one change).
+TASKGROUP_UNCANCELS_AFTER_TASKS = _V >= (3, 13)
+
+# -- Primitives -------------------------------------------------------------------------
+# 3.13 Condition.wait(): a notified waiter that leaves with an error passes the notify on.
+CONDITION_PASSES_NOTIFY_ON = _V >= (3, 13)
+# 3.13 re-raises the very CancelledError caught while taking the lock back.
+CONDITION_KEEPS_CANCEL_MESSAGE = _V >= (3, 13)
+# 3.13 semaphores fill every free place after a wait; 3.11 and 3.12 wake one, in a chain.
+SEMAPHORE_FILLS_ALL_PLACES = _V >= (3, 13)
+# Queue.shutdown() and QueueShutDown are new in 3.13.
+QUEUE_SHUTDOWN = _V >= (3, 13)
+
+# -- Time -------------------------------------------------------------------------------
+# 3.13 refuses sleep(nan) with ValueError; 3.11 and 3.12 accept it.
+SLEEP_REJECTS_NAN = _V >= (3, 13)
+
+# -- The rest of the process ------------------------------------------------------------
+# 3.12: get_event_loop() that has to create a loop warns DeprecationWarning.
+IMPLICIT_LOOP_DEPRECATED = _V >= (3, 12)
+# 3.12 runs a custom exception handler in the failing task's or handle's context.
+HANDLER_RUNS_IN_CONTEXT = _V >= (3, 12)
+# 3.12: shutdown_default_executor(timeout), and run()'s bounded wait for the executor.
+SHUTDOWN_EXECUTOR_TIMEOUT = _V >= (3, 12)
+# 3.13 bounds the wait for the executor itself, and warns when it expires.
+SHUTDOWN_EXECUTOR_WAIT_BOUNDED = _V >= (3, 13)
+# 3.13: an error translated from concurrent.futures keeps its traceback.
+WRAPPED_ERROR_KEEPS_TRACEBACK = _V >= (3, 13)

@@ -19,12 +19,11 @@ the waiting stops: a timeout in wait() or as_completed() leaves the work running
 from __future__ import annotations
 
 import inspect
-import sys
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
-from . import current
+from . import current, versions
 from .coroutines import iscoroutine
 from .futures import Future, isfuture
 from .handles import TimerHandle
@@ -209,7 +208,7 @@ def as_completed(fs: Iterable[Awaitable[T]], *, timeout: float | None = None) ->
     the next exception, or TimeoutError after `timeout`). From 3.13, `async for` yields the
     finished futures and tasks themselves.
     """
-    if sys.version_info >= (3, 13):
+    if versions.AS_COMPLETED_ITERATOR:
         if inspect.isawaitable(fs):
             raise TypeError(f"expects an iterable of awaitables, not {type(fs).__name__}")
         return _AsCompletedIterator(fs, timeout)
