@@ -24,18 +24,19 @@ stops recording and only counts what it drops, which every renderer reports.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import sys
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, NamedTuple
 
 from .instruments import Instrument
 from .waits import Names, resumes_at, waits_on
 
-__all__ = ("Event", "Recorder", "render_text")
+__all__ = ("Event", "Recorder", "TaskInfo", "recording_every_loop", "render_text")
 
 _MINILOOP_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -54,6 +55,15 @@ class Event(NamedTuple):
     info: tuple[Any, ...]
 
 
+class TaskInfo(NamedTuple):
+    """A task, as the record knows it."""
+
+    name: str       # its name when first seen
+    parent: int     # the number of the task that created it (0: none, or not seen)
+    where: str      # "file.py:LINE" of the create_task() call ("" if not seen)
+    coroutine: str  # its coroutine's function, "worker()"
+
+
 class Recorder(Instrument):
     """An instrument that writes down every hook call as an `Event` (at most `cap` of them)."""
 
@@ -61,7 +71,7 @@ class Recorder(Instrument):
         self.events: list[Event] = []       # what happened, in order, up to the cap
         self.cap = cap                      # how many events we keep at most
         self.dropped: Counter[str] = Counter()  # hook name -> events not kept (over the cap)
-        self.tasks: dict[int, tuple[str, int, str]] = {}  # number -> (name, parent, where)
+        self.tasks: dict[int, TaskInfo] = {}  # task number -> what we know of the task
         self._numbers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         self._names = Names()               # "Lock #1", "Queue #2": one numbering per trace
         self._running: Any = None           # the entry whose callback_started we saw last
@@ -81,7 +91,7 @@ class Recorder(Instrument):
         number = self._numbers.get(task)
         if number is None:
             number = self._numbers[task] = len(self.tasks) + 1
-            self.tasks[number] = (task.get_name(), 0, "")
+            self.tasks[number] = TaskInfo(task.get_name(), 0, "", _coroutine_name(task))
         return number
 
     # -- The hooks (instruments.py) ------------------------------------------------------------
@@ -108,8 +118,9 @@ class Recorder(Instrument):
 
     def task_created(self, now: float, turn: int, *, task: Any, parent: Any) -> None:
         number = self.number(task)
-        self.tasks[number] = (task.get_name(), self.number(parent), _program_line())
-        self._add("created", turn, now, number, self.tasks[number][1], self.tasks[number][2])
+        info = self.tasks[number] = TaskInfo(task.get_name(), self.number(parent),
+                                             _program_line(), _coroutine_name(task))
+        self._add("created", turn, now, number, info.parent, info.where)
 
     def task_suspended(self, now: float, turn: int, *, task: Any, awaiting: Any) -> None:
         on = "the next turn (a bare yield)" if awaiting is None else waits_on(task, self._names)
@@ -140,7 +151,7 @@ class Recorder(Instrument):
     # -- Reading it back -----------------------------------------------------------------------
 
     def name(self, number: int) -> str:
-        return self.tasks[number][0] if number in self.tasks else "?"
+        return self.tasks[number].name if number in self.tasks else "?"
 
     def drop_note(self) -> str:
         """What the cap dropped, in one sentence ("" if nothing)."""
@@ -189,6 +200,11 @@ def _program_line() -> str:
     if frame is None:
         return ""
     return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+def _coroutine_name(task: Any) -> str:
+    coro = task.get_coro() if hasattr(task, "get_coro") else None
+    return f"{getattr(coro, '__qualname__', type(coro).__name__)}()"
 
 
 def _outcome(task: Any) -> str:
@@ -334,3 +350,37 @@ def _turns(recorder: Recorder, start: float) -> Iterator[tuple[int, str, Lines]]
     close_line()
     if header or entries:
         yield turn, header, entries
+
+
+# == Every loop a program makes ===============================================================
+
+@contextlib.contextmanager
+def recording_every_loop(*, cap: int = 500_000,
+                         on_new_loop: Callable[[Any], None] | None = None,
+                         ) -> Iterator[list[Recorder]]:
+    """Give every EventLoop created inside the `with` block a Recorder of its own; the block
+    gets the list of them (in the order the loops were made).
+
+    Discussion: a program makes its loops in many ways (`run()`, a `Runner`,
+    `new_event_loop()`, `EventLoop()` itself), and the one place all of them pass is
+    `EventLoop.__init__`. So for the duration of the block, and only then, that method is
+    wrapped: this is a tool that watches a program from outside, not a feature of the loop.
+    """
+    from .loop import EventLoop
+
+    recorders: list[Recorder] = []
+    plain_init = EventLoop.__init__
+
+    def init_and_record(loop: EventLoop, *args: Any, **kwargs: Any) -> None:
+        plain_init(loop, *args, **kwargs)
+        recorder = Recorder(cap)
+        recorders.append(recorder)
+        loop.add_instrument(recorder)
+        if on_new_loop is not None:
+            on_new_loop(loop)
+
+    EventLoop.__init__ = init_and_record  # type: ignore[method-assign, assignment]
+    try:
+        yield recorders
+    finally:
+        EventLoop.__init__ = plain_init  # type: ignore[method-assign]
