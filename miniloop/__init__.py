@@ -26,6 +26,11 @@ Reading order (each module's docstring says what you learn there):
     asyncgens.py    async generators' finally blocks, run before the loop closes
     signals.py      Unix signals as ordinary callbacks, through the self-pipe
     debug.py        debug mode: creation tracebacks, slow callbacks, forgotten awaits
+    instruments.py  the hooks that watch the loop turn, from the inside
+    tracing.py      a recorder on those hooks, and the turn-by-turn text trace
+    timeline.py     the same record as a web page and a Chrome trace
+    waits.py        what a suspended task waits on, read off its chain of awaits
+    graph.py        the call graph: who awaits whom (asyncio 3.14's asyncio.graph)
     current.py      which loop is current in this thread
     policies.py     event loop policies: asyncio's API over current.py, one policy only
     locks.py        Lock, Event, Condition: tasks waiting for each other
@@ -45,6 +50,13 @@ from .dropin import install
 from .exceptions import CancelledError, InvalidStateError, SendfileNotAvailableError, TimeoutError
 from .futures import Future, isfuture
 from .gather import gather
+from .graph import (
+    FrameCallGraphEntry,
+    FutureCallGraph,
+    capture_call_graph,
+    format_call_graph,
+    print_call_graph,
+)
 from .handles import Handle, TimerHandle
 from .locks import Condition, Event, Lock
 from .loop import EventLoop
@@ -87,6 +99,9 @@ __all__: tuple[str, ...] = (
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     # threads.py
     "wrap_future", "run_coroutine_threadsafe", "to_thread",
+    # graph.py (asyncio 3.14's, on every Python)
+    "capture_call_graph", "format_call_graph", "print_call_graph", "FrameCallGraphEntry",
+    "FutureCallGraph",
     # dropin.py
     "install",
 )

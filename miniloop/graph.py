@@ -227,9 +227,9 @@ def print_call_graph(future: Future[Any] | None = None, /, *, file: IO[str] | No
 def format_program(loop: Any) -> str:
     """Every chain of the program at once: one graph per task that waits at the bottom of a
     chain (no other pending task waits for it), each with a "+ Waits on:" line saying what
-    it is blocked on (waits.py). The tasks are in the order they were created."""
+    it is blocked on (waits.py). The tasks are in name order (Task-2 before Task-10)."""
     names = Names()
-    tasks = sorted((task for task in all_tasks(loop) if not task.done()), key=_creation_order)
+    tasks = sorted((task for task in all_tasks(loop) if not task.done()), key=_name_order)
     awaited = {parent for task in tasks for parent in awaited_by(task)}
     running = current_task(loop)
     sections = []
@@ -245,19 +245,24 @@ def format_program(loop: Any) -> str:
     return "\n\n".join(sections)
 
 
-def _creation_order(task: Task[Any]) -> tuple[int, int | str]:
-    name = task._name
-    return (0, name) if isinstance(name, int) else (1, name)
+def _name_order(task: Task[Any]) -> tuple[str, int, str]:
+    """Tasks in name order, numbers compared as numbers: Task-2 before Task-10."""
+    name = task.get_name()
+    stem = name.rstrip("0123456789")
+    return stem, int(name[len(stem):] or -1), name
 
 
-def install_signal_dump(sig: int = signal.SIGUSR1, *, file: IO[str] | None = None) -> None:
-    """Print `format_program()` for the running loop whenever the process receives `sig`.
+def install_signal_dump(sig: int = signal.SIGUSR1, *, file: IO[str] | None = None,
+                        loop: Any = None) -> None:
+    """Print `format_program()` for `loop` (default: the running loop) whenever the process
+    receives `sig`.
 
     Opt-in (nothing is installed unless you call this), and through the loop's own signal
     handling (signals.py): the handler runs as an ordinary callback between two steps, where
     every task is suspended and the snapshot is consistent.
     """
-    loop = current.get_running_loop()
+    if loop is None:
+        loop = current.get_running_loop()
 
     def dump() -> None:
         out = file or sys.stderr

@@ -141,10 +141,11 @@ def build(recorder: Recorder, *, max_lanes: int = MAX_LANES) -> Timeline:
         groups: dict[str, list[int]] = defaultdict(list)
         for number, _depth in rest:
             groups[recorder.tasks[number].coroutine].append(number)
-        for index, (coroutine, members) in enumerate(sorted(groups.items())):
+        biggest_first = sorted(groups.items(), key=lambda group: (-len(group[1]), group[0]))
+        for index, (coroutine, members) in enumerate(biggest_first):
             merged = _merge([span for n in members for span in spans.get(n, [])], end)
             lanes.append(Lane(-1 - index, f"{len(members)} x {coroutine}", 0,
-                              f"{len(members)} tasks running {coroutine}, drawn as one lane",
+                              f"{len(members)} task(s) running {coroutine}, drawn as one lane",
                               merged))
         notes.append(f"{len(order)} tasks: the first {max_lanes} have a lane each, the other "
                      f"{len(rest)} are grouped by coroutine into {len(groups)} lane(s)")
