@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import inspect
 import io
@@ -70,11 +71,15 @@ def scenarios() -> dict[str, Any]:
 def _trace(test: Any, aio: Any, show_stderr: bool) -> tuple[Trace, str]:
     """Run the story on `aio`: its (turn, line) trace, and what it wrote to stderr."""
     caught = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(sys.stderr if show_stderr else caught):
-            return run_story_with_turns(test.story, aio, in_loop=test.in_loop), caught.getvalue()
-    except BaseException as exc:  # a crash is part of what we show
-        return [(0, f"(crashed: {type(exc).__name__}: {exc})")], caught.getvalue()
+    with contextlib.redirect_stderr(sys.stderr if show_stderr else caught):
+        try:
+            trace = run_story_with_turns(test.story, aio, in_loop=test.in_loop)
+        except BaseException as exc:  # a crash is part of what we show
+            trace = [(0, f"(crashed: {type(exc).__name__}: {exc})")]
+        # A task dropped in a reference cycle reports "exception was never retrieved" when
+        # the collector frees it: collect now, while its report is still the story's.
+        gc.collect()
+    return trace, caught.getvalue()
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -103,10 +108,10 @@ def _rows(columns: list[tuple[list[str], int]]) -> list[str]:
 def show(name: str, test: Any, width: int, show_stderr: bool) -> bool:
     left, _ = _trace(test, asyncio, show_stderr)
     right, noise = _trace(test, miniloop, show_stderr)
-    where = inspect.getsourcefile(test.story)
+    where = os.path.relpath(inspect.getsourcefile(test.story) or "?")
     line = inspect.getsourcelines(test.story)[1]
-    print(f"\n== {name.removeprefix('test_').replace('_', ' ')}  "
-          f"({os.path.relpath(where or '?')}:{line})")
+    title = f"== {name.removeprefix('test_').replace('_', ' ')}  ({where}:{line})"
+    print("\n" + "\n".join(_wrap(title, width)))
     if test.__doc__:
         for text in textwrap.dedent(test.__doc__).strip().splitlines():
             print("\n".join("   " + part for part in _wrap(text, max(20, width - 3))))
@@ -128,8 +133,9 @@ def show(name: str, test: Any, width: int, show_stderr: bool) -> bool:
     print("\n".join("   " + text for text in body))
     if noise and not show_stderr:
         count = len(noise.splitlines())
-        print(f"   ({count} line(s) the loop wrote to stderr, as the story expects, "
-              f"not shown: --stderr shows them)")
+        print("\n".join(textwrap.wrap(
+            f"({count} line(s) the loop wrote to stderr, as the story expects, not shown: "
+            f"--stderr shows them)", width, initial_indent="   ", subsequent_indent="   ")))
     return [a for _, a in left] == [b for _, b in right]
 
 
@@ -159,8 +165,9 @@ def main(argv: list[str]) -> int:
         return 0
     width = shutil.get_terminal_size((120, 20)).columns
     same = sum(show(name, everything[name], width, "--stderr" in options) for name in names)
-    print(f"\n{same} of {len(names)} scenarios produce the same trace on both loops "
-          f"(Python {sys.version.split()[0]}; {len(everything)} scenarios in all).")
+    summary = (f"{same} of {len(names)} scenarios produce the same trace on both loops "
+               f"(Python {sys.version.split()[0]}; {len(everything)} scenarios in all).")
+    print("\n" + "\n".join(textwrap.wrap(summary, width)))
     return 0 if same == len(names) else 1
 
 
