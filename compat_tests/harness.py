@@ -37,13 +37,20 @@ BACKENDS = pytest.mark.parametrize("aio", [asyncio, miniloop], ids=["asyncio", "
 
 
 class Log:
-    """The trace of a scenario: call it with a line to record that line."""
+    """The trace of a scenario: call it with a line to record that line.
+
+    With `turns=True` (run_story's `with_turns`), it also writes down, in `turns`, the turn
+    of the loop each line was recorded in: 0 before the loop first turns (or with no loop).
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.turns: list[int] = []
+        self.turn = 0  # the turn the loop is in: counted by run_story when asked to
 
     def __call__(self, *parts: object) -> None:
         self.lines.append(" ".join(str(part) for part in parts))
+        self.turns.append(self.turn)
 
     def error(self, prefix: str, exc: BaseException) -> None:
         """Record an exception as `prefix TypeName: message`."""
@@ -82,6 +89,33 @@ def run_story(story: Callable[..., Any], aio: Any, *, in_loop: bool = True) -> l
     else:
         story(aio, log)
     return log.lines
+
+
+def run_story_with_turns(story: Callable[..., Any], aio: Any, *,
+                         in_loop: bool = True) -> list[tuple[int, str]]:
+    """Tell the story once and return its trace as (turn, line) pairs.
+
+    Discussion: counting turns the same way on both backends. asyncio has no turn counter,
+    but both loops' run_forever() call `self._run_once()` once per turn, and an attribute set
+    on the loop instance shadows the method. So the story runs in a Runner (what run() does
+    inside), and before the first turn the Runner's loop gets a `_run_once` that counts, then
+    calls the real one. The story itself runs unchanged: the same turns, the same order.
+    """
+    log = Log()
+    if not in_loop:
+        story(aio, log)
+        return list(zip(log.turns, log.lines, strict=True))
+    with aio.Runner() as runner:
+        loop = runner.get_loop()
+        run_once = loop._run_once
+
+        def counted_run_once() -> None:
+            log.turn += 1
+            run_once()
+
+        loop._run_once = counted_run_once  # counts the Runner's closing turns too
+        runner.run(story(aio, log))
+    return list(zip(log.turns, log.lines, strict=True))
 
 
 def scenario(*expected: str, changed: dict[tuple[int, int], Sequence[str]] | None = None,

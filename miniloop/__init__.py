@@ -13,8 +13,10 @@ list with a line on each):
        queues.py
     4. Real I/O: watching.py, sockets.py, sendfile.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
-       signals.py, asyncgens.py, instruments.py, debug.py
+       signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, policies.py, dropin.py
+    7. Watching the loop turn: instruments.py, tracing.py, timeline.py, waits.py,
+       graph.py
     Small helpers: coroutines.py, reprs.py
 """
 
@@ -27,6 +29,13 @@ from .dropin import install
 from .exceptions import CancelledError, InvalidStateError, SendfileNotAvailableError, TimeoutError
 from .futures import Future, isfuture
 from .gather import gather
+from .graph import (
+    FrameCallGraphEntry,
+    FutureCallGraph,
+    capture_call_graph,
+    format_call_graph,
+    print_call_graph,
+)
 from .handles import Handle, TimerHandle
 from .locks import Condition, Event, Lock
 from .loop import EventLoop
@@ -69,6 +78,9 @@ __all__: tuple[str, ...] = (
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     # threads.py
     "wrap_future", "run_coroutine_threadsafe", "to_thread",
+    # graph.py (asyncio 3.14's, on every Python)
+    "capture_call_graph", "format_call_graph", "print_call_graph", "FrameCallGraphEntry",
+    "FutureCallGraph",
     # dropin.py
     "install",
 )

@@ -94,6 +94,14 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 
 NOT_REEXPORTED = {"proactor_events", "selector_events", "staggered"}
 
+# Beyond this Python's asyncio: the call graph of asyncio 3.14 (graph.py), which miniloop
+# offers on every Python, so `from asyncio.graph import print_call_graph` works under the
+# drop-in on 3.11 too. (Not in the package's `__all__`: `import *` stays this Python's.)
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "graph": ("capture_call_graph", "format_call_graph", "print_call_graph",
+              "FrameCallGraphEntry", "FutureCallGraph"),
+}
+
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
@@ -178,7 +186,7 @@ def install() -> None:
     package = StandIn("asyncio")
     package.__path__ = []  # a package, so `import asyncio.x` looks in sys.modules only
     modules = [package]
-    for home, public in PUBLIC.items():
+    for home, public in {**PUBLIC, **EXTRAS}.items():
         module = StandIn(f"asyncio.{home}")
         module._offer(public + MODULE_ONLY.get(home, ()), objects, home)
         module.__all__ = [name for name in public if name in vars(module)]

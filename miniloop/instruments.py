@@ -102,6 +102,7 @@ class InstrumentMixin:
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
         _instruments: list[Instrument]
         _turn: int
+        _stopping: bool
         _ready: deque[Any]
         _poller: Poller
         _current_handle: Any
@@ -139,9 +140,9 @@ class InstrumentMixin:
         it found."""
         if self._ready:
             reason = "ready"
-        elif timeout == 0:
+        elif self._stopping:
             reason = "stopping"
-        else:
+        else:  # (a timer already due gives a timeout of 0 too: that is "timer", not "stopping")
             reason = "idle" if timeout is None else "timer"
         self._notify("turn_started", ready=len(self._ready), timers=len(self._scheduled),
                      timeout=timeout, reason=reason)
