@@ -77,11 +77,34 @@ class SlowCallbackLogger(Instrument):
 
 
 class DebugMixin:
-    """Coroutine origin tracking, on while a loop in debug mode runs."""
+    """get_debug/set_debug, and coroutine origin tracking, on while a loop in debug mode
+    runs."""
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
+        _debug: bool
+        _instruments: list[Instrument]
         _coroutine_origin_tracking: bool
         _saved_coroutine_origin_tracking_depth: int
+
+        def add_instrument(self, instrument: Instrument) -> None: ...
+        def remove_instrument(self, instrument: Instrument) -> None: ...
+        def is_running(self) -> bool: ...
+        def call_soon_threadsafe(self, callback: Any, *args: Any) -> Any: ...
+
+    def get_debug(self) -> bool:
+        return self._debug
+
+    def set_debug(self, enabled: bool) -> None:
+        """Debug mode's checks are read from `_debug`; its slow-callback log is an
+        instrument, watching the loop like any other."""
+        self._debug = bool(enabled)
+        installed = [i for i in self._instruments if isinstance(i, SlowCallbackLogger)]
+        if self._debug and not installed:
+            self.add_instrument(SlowCallbackLogger(self))
+        elif not self._debug and installed:
+            self.remove_instrument(installed[0])
+        if self.is_running():  # may be called from another thread
+            self.call_soon_threadsafe(self._set_coroutine_origin_tracking, self._debug)
 
     def _set_coroutine_origin_tracking(self, enabled: bool) -> None:
         """Record where coroutines are created while the loop runs in debug mode."""

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import current, versions
 from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
-from .debug import DebugMixin, SlowCallbackLogger
+from .debug import DebugMixin
 from .errors import ExceptionHandlerMixin, logger
 from .executors import ExecutorMixin
 from .futures import Future
@@ -118,7 +118,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         self._turn = 0                             # turns taken, for instruments
         self._instruments: list[Instrument] = []   # called as the loop turns; usually none
         self._current_handle: Handle | Task[Any] | None = None  # running, when instrumented
-        self._debug = False                        # set_debug(), below
+        self._debug = False                        # set_debug() (debug.py)
         self.slow_callback_duration = 0.1          # debug mode logs callbacks slower than this
         self._coroutine_origin_tracking = False    # we set the depth (and must restore it)
         self._saved_coroutine_origin_tracking_depth = 0  # the depth before we set it
@@ -424,23 +424,6 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
             while scheduled and scheduled[0]._cancelled:
                 self._timer_cancelled_count -= 1
                 heapq.heappop(scheduled)._scheduled = False
-
-    # == Debug mode ============================================================================
-
-    def get_debug(self) -> bool:
-        return self._debug
-
-    def set_debug(self, enabled: bool) -> None:
-        """Debug mode (debug.py): its checks are read from `_debug`; its slow-callback log
-        is an instrument, watching the loop like any other."""
-        self._debug = bool(enabled)
-        installed = [i for i in self._instruments if isinstance(i, SlowCallbackLogger)]
-        if self._debug and not installed:
-            self.add_instrument(SlowCallbackLogger(self))
-        elif not self._debug and installed:
-            self.remove_instrument(installed[0])
-        if self.is_running():  # may be called from another thread
-            self.call_soon_threadsafe(self._set_coroutine_origin_tracking, self._debug)
 
 
 def _stop_loop_when_done(future: Future[Any]) -> None:
