@@ -11,7 +11,7 @@ list with a line on each):
     2. Waiting on many things: gather.py, wait.py, shield.py, timeouts.py, taskgroups.py
     3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
        queues.py
-    4. Real I/O: watching.py, sockets.py, sendfile.py
+    4. Real I/O: watching.py, sockets.py, sendfile.py, streamreader.py, streams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, policies.py, dropin.py
@@ -26,7 +26,14 @@ from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
 from .dropin import install
-from .exceptions import CancelledError, InvalidStateError, SendfileNotAvailableError, TimeoutError
+from .exceptions import (
+    CancelledError,
+    IncompleteReadError,
+    InvalidStateError,
+    LimitOverrunError,
+    SendfileNotAvailableError,
+    TimeoutError,
+)
 from .futures import Future, isfuture
 from .gather import gather
 from .graph import (
@@ -50,6 +57,15 @@ from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
 from .shield import shield
 from .sleep import sleep
+from .streamreader import StreamReader
+from .streams import (
+    StreamReaderProtocol,
+    StreamWriter,
+    open_connection,
+    open_unix_connection,
+    start_server,
+    start_unix_server,
+)
 from .taskgroups import TaskGroup
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
 from .threads import run_coroutine_threadsafe, to_thread, wrap_future
@@ -81,6 +97,9 @@ __all__: tuple[str, ...] = (
     # graph.py (asyncio 3.14's, on every Python)
     "capture_call_graph", "format_call_graph", "print_call_graph", "FrameCallGraphEntry",
     "FutureCallGraph",
+    # streamreader.py, streams.py (and their errors, in exceptions.py)
+    "StreamReader", "StreamWriter", "StreamReaderProtocol", "open_connection", "start_server",
+    "open_unix_connection", "start_unix_server", "IncompleteReadError", "LimitOverrunError",
     # dropin.py
     "install",
 )

@@ -80,3 +80,15 @@ SHUTDOWN_EXECUTOR_TIMEOUT = _V >= (3, 12)
 SHUTDOWN_EXECUTOR_WAIT_BOUNDED = _V >= (3, 13)
 # 3.13: an error translated from concurrent.futures keeps its traceback.
 WRAPPED_ERROR_KEEPS_TRACEBACK = _V >= (3, 13)
+
+# -- Streams ----------------------------------------------------------------------------
+# 3.13: StreamReader.readuntil() accepts a tuple of separators; the first to end wins.
+# (test_readuntil_tuple_of_separators)
+READUNTIL_TAKES_TUPLE = _V >= (3, 13)
+# 3.13: a server's protocol no longer keeps the writer it gave client_connected_cb, so a
+# handler that drops it lets it be collected (closed, with a ResourceWarning).
+# (test_server_writer_dropped_by_its_handler)
+PROTOCOL_DROPS_SERVER_WRITER = _V >= (3, 13)
+# 3.13: a cancelled client_connected_cb task closes its connection; before, its done
+# callback fails with CancelledError and the loop reports that. (test_handler_cancelled)
+CANCELLED_CLIENT_TASK_CLOSES = _V >= (3, 13)

@@ -160,9 +160,9 @@ def test_asyncio_names_resolve_to_miniloop_in_asyncio_layout():
 
 
 @pytest.mark.parametrize("code, error", [
-    ("from asyncio import open_connection",
+    ("from asyncio import create_subprocess_shell",
      "miniloop.dropin.MissingFeatureError: miniloop does not implement "
-     "asyncio.open_connection (from asyncio.streams)"),
+     "asyncio.create_subprocess_shell (from asyncio.subprocess)"),
     ("import asyncio; asyncio.create_subprocess_exec",
      "miniloop.dropin.MissingFeatureError: miniloop does not implement "
      "asyncio.create_subprocess_exec (from asyncio.subprocess)"),
@@ -193,7 +193,7 @@ def test_names_follow_the_running_python():
         except AttributeError:
             print("eager_task_factory: not in this Python's asyncio either")
         print(hasattr(asyncio, "QueueShutDown"),
-              "Lock" in asyncio.__all__, "open_connection" in asyncio.__all__)
+              "Lock" in asyncio.__all__, "create_subprocess_exec" in asyncio.__all__)
     ''')
     assert out.splitlines() == [
         "eager_task_factory: missing in miniloop" if sys.version_info >= (3, 12) else
