@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import current, versions
 from .asyncgens import AsyncGenMixin
+from .connections import ConnectionMixin
 from .coroutines import iscoroutine, iscoroutinefunction
 from .debug import DebugMixin
 from .errors import ExceptionHandlerMixin, logger
@@ -51,9 +52,11 @@ from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
 from .poller import make_poller
 from .sendfile import SendfileMixin
+from .servers import ServerMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
+from .unix import UnixMixin
 from .watching import WatchMixin
 
 if TYPE_CHECKING:
@@ -80,7 +83,8 @@ def _debug_from_environment() -> bool:
 
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
-                SignalMixin, SocketMixin, SendfileMixin, InstrumentMixin):
+                SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
+                InstrumentMixin):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

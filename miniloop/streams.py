@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from . import current, versions
 from .coroutines import iscoroutine
 from .errors import logger
+from .protocols import Protocol
 from .sleep import sleep
 from .streamreader import DEFAULT_LIMIT, StreamReader
 
@@ -60,7 +61,7 @@ async def open_connection(host: str | None = None, port: int | str | None = None
                           limit: int = DEFAULT_LIMIT,
                           **kwds: Any) -> tuple[StreamReader, StreamWriter]:
     """Connect (any `loop.create_connection` argument) and return (reader, writer)."""
-    loop: Any = current.get_running_loop()  # its create_* methods: transports.py
+    loop = current.get_running_loop()
     reader = StreamReader(limit=limit, loop=loop)
     protocol = StreamReaderProtocol(reader, loop=loop)
     transport, _ = await loop.create_connection(lambda: protocol, host, port, **kwds)
@@ -72,7 +73,7 @@ async def start_server(client_connected_cb: ClientConnected, host: Any = None,
                        **kwds: Any) -> Any:
     """Serve (any `loop.create_server` argument); call `client_connected_cb(reader, writer)`
     for each connection. Returns the loop's Server."""
-    loop: Any = current.get_running_loop()  # its create_* methods: transports.py
+    loop = current.get_running_loop()
     return await loop.create_server(_protocol_factory(client_connected_cb, limit, loop),
                                     host, port, **kwds)
 
@@ -80,7 +81,7 @@ async def start_server(client_connected_cb: ClientConnected, host: Any = None,
 async def open_unix_connection(path: str | None = None, *, limit: int = DEFAULT_LIMIT,
                                **kwds: Any) -> tuple[StreamReader, StreamWriter]:
     """open_connection() to a Unix domain socket."""
-    loop: Any = current.get_running_loop()  # its create_* methods: transports.py
+    loop = current.get_running_loop()
     reader = StreamReader(limit=limit, loop=loop)
     protocol = StreamReaderProtocol(reader, loop=loop)
     transport, _ = await loop.create_unix_connection(lambda: protocol, path, **kwds)
@@ -90,7 +91,7 @@ async def open_unix_connection(path: str | None = None, *, limit: int = DEFAULT_
 async def start_unix_server(client_connected_cb: ClientConnected, path: str | None = None,
                             *, limit: int = DEFAULT_LIMIT, **kwds: Any) -> Any:
     """start_server() on a Unix domain socket."""
-    loop: Any = current.get_running_loop()  # its create_* methods: transports.py
+    loop = current.get_running_loop()
     return await loop.create_unix_server(_protocol_factory(client_connected_cb, limit, loop),
                                          path, **kwds)
 
@@ -106,7 +107,7 @@ def _protocol_factory(client_connected_cb: ClientConnected, limit: int,
 
 # == Backpressure: drain() waits while the transport is paused ==============================
 
-class FlowControlMixin:
+class FlowControlMixin(Protocol):
     """The protocol side of drain(): pause_writing, resume_writing and connection_lost.
 
     The transport calls pause_writing() when its write buffer goes above the high-water
@@ -166,7 +167,7 @@ class FlowControlMixin:
 
 # == The protocol: transport callbacks in, StreamReader calls out ===========================
 
-class StreamReaderProtocol(FlowControlMixin):
+class StreamReaderProtocol(FlowControlMixin, Protocol):
     """What the transport calls: feeds its StreamReader, and starts the server's callback.
 
     Discussion: who keeps the reader alive. The protocol holds its reader through a weak
