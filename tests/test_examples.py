@@ -1,5 +1,8 @@
 """The examples, run as real programs on both loops and talked to by clients miniloop did
-not write: blocking sockets, http.client and urllib from threads, and curl if installed."""
+not write: blocking sockets, http.client and urllib from threads, and curl if installed.
+
+The echo and HTTP servers exist twice, on `loop.sock_*` and on streams; every test of
+one runs against both (the fixtures' `params`), since they must behave the same."""
 
 from __future__ import annotations
 
@@ -58,16 +61,23 @@ def stop(server: subprocess.Popen[str]) -> None:
     server.stdout.close()
 
 
-@pytest.fixture
-def echo_server(loop: str) -> Iterator[int]:
-    server, port = start("echo_server", loop)
+@pytest.fixture(params=["echo_server", "echo_streams"])
+def echo_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
+    server, port = start(request.param, loop)
+    yield port
+    stop(server)
+
+
+@pytest.fixture(params=["http_server", "http_streams"])
+def http_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
+    server, port = start(request.param, loop)
     yield port
     stop(server)
 
 
 @pytest.fixture
-def http_server(loop: str) -> Iterator[int]:
-    server, port = start("http_server", loop)
+def chat_server(loop: str) -> Iterator[int]:
+    server, port = start("chat_server", loop)
     yield port
     stop(server)
 
@@ -204,3 +214,85 @@ def test_http_client_example_fetches_urls_concurrently(http_server: int, loop: s
         f"200 {urls[0]} Hello from {loop}! You asked for /a",
         f"200 {urls[1]} Hello from {loop}! You asked for /b",
         f"200 {urls[2]} Hello from {loop}! You asked for /c?x=1"]
+
+
+# == The chat server ========================================================================
+
+class ChatClient:
+    """A blocking socket client that reads the chat line by line."""
+
+    def __init__(self, port: int, name: str, *, receive_buffer: int | None = None) -> None:
+        self.sock = socket.socket()
+        self.sock.settimeout(10)
+        if receive_buffer:  # before connecting: the window the server sees stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.connect(("127.0.0.1", port))
+        self.lines = self.sock.makefile("rb")
+        assert self.lines.read(6) == b"name? "
+        self.sock.sendall(name.encode() + b"\n")
+
+    def say(self, text: str) -> None:
+        self.sock.sendall(text.encode() + b"\n")
+
+    def hear(self) -> str:
+        return self.lines.readline().decode().rstrip("\n")
+
+    def close(self) -> None:
+        self.lines.close()
+        self.sock.close()
+
+
+@LOOPS
+def test_chat_server_relays_lines_to_the_others(chat_server: int) -> None:
+    alice = ChatClient(chat_server, "alice")
+    assert alice.hear() == "welcome, alice: 1 here"
+    bob = ChatClient(chat_server, "bob")
+    assert bob.hear() == "welcome, bob: 2 here"
+    assert alice.hear() == "* bob joined"
+    carol = ChatClient(chat_server, "carol")
+    assert carol.hear() == "welcome, carol: 3 here"
+    assert [alice.hear(), bob.hear()] == ["* carol joined"] * 2
+    alice.say("hi all")
+    assert [bob.hear(), carol.hear()] == ["<alice> hi all"] * 2
+    bob.say("hello alice")
+    assert [alice.hear(), carol.hear()] == ["<bob> hello alice"] * 2
+    bob.close()
+    assert [alice.hear(), carol.hear()] == ["* bob left"] * 2
+    carol.say("bye")
+    assert alice.hear() == "<carol> bye"
+    alice.close()
+    carol.close()
+
+
+@LOOPS
+def test_chat_server_refuses_a_taken_name_and_drops_a_client_too_far_behind(
+        chat_server: int) -> None:
+    alice = ChatClient(chat_server, "alice")
+    assert alice.hear() == "welcome, alice: 1 here"
+    impostor = ChatClient(chat_server, "alice")
+    assert impostor.hear() == "that name is empty or taken, bye"
+    assert impostor.hear() == ""  # and the server closed the connection
+    impostor.close()
+    # A client that never reads: its outbox fills up and it is cut off, while the others
+    # go on chatting.
+    sleeper = ChatClient(chat_server, "sleeper", receive_buffer=4096)
+    bob = ChatClient(chat_server, "bob")
+    assert bob.hear() == "welcome, bob: 3 here"
+    assert alice.hear() == "* sleeper joined"
+    assert alice.hear() == "* bob joined"
+    line = "x" * 1000
+    for _ in range(50):  # 5 MB: more than the kernel may buffer for the sleeper (4 MiB)
+        alice.say("\n".join([line] * 100))
+        assert [bob.hear() for _ in range(100)] == [f"<alice> {line}"] * 100
+    bob.say("still here")
+    assert alice.hear() == "<bob> still here"
+    received = 0  # the sleeper wakes up: what reached its socket, then the end
+    try:
+        while data := sleeper.sock.recv(65536):
+            received += len(data)
+    except ConnectionResetError:
+        pass
+    assert received < 5000 * len(f"<alice> {line}\n")
+    sleeper.close()
+    alice.close()
+    bob.close()
