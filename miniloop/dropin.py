@@ -27,7 +27,7 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, current, versions
+from . import coroutines, current, streams, versions
 from .loop import EventLoop
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -106,6 +106,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
     "log": ("logger",),
+    "streams": ("FlowControlMixin",),  # drain()'s protocol half, which protocols subclass
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
 }
 
@@ -133,6 +134,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_set_running_loop"] = current._set_running_loop
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
+    objects["FlowControlMixin"] = streams.FlowControlMixin
     return objects
 
 

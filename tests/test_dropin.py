@@ -159,6 +159,18 @@ def test_asyncio_names_resolve_to_miniloop_in_asyncio_layout():
     assert out.split() == ["True", "True", "True", "True", "asyncio"]
 
 
+def test_streams_in_asyncio_layout():
+    """FlowControlMixin is not exported, but protocols that want drain() subclass it."""
+    out = run_miniloop_code('''
+        import asyncio, asyncio.streams, asyncio.exceptions, miniloop, miniloop.streams
+        print(asyncio.streams.StreamReader is asyncio.StreamReader is miniloop.StreamReader,
+              asyncio.streams.FlowControlMixin is miniloop.streams.FlowControlMixin,
+              "FlowControlMixin" in asyncio.streams.__all__,
+              asyncio.exceptions.IncompleteReadError is miniloop.IncompleteReadError)
+    ''')
+    assert out.split() == ["True", "True", "False", "True"]
+
+
 @pytest.mark.parametrize("code, error", [
     ("from asyncio import create_subprocess_shell",
      "miniloop.dropin.MissingFeatureError: miniloop does not implement "
