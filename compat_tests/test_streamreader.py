@@ -207,6 +207,7 @@ async def test_readuntil_over_the_limit_leaves_the_data_in_the_buffer(aio, log):
 
 @scenario(
     "readline raised ValueError: Separator is found, but chunk is longer than limit",
+    "chained to the LimitOverrunError",
     "line b'next\\n'",
     "readline raised ValueError: Separator is not found, and chunk exceed the limit",
     "buffer b''",
@@ -221,6 +222,7 @@ async def test_readline_over_the_limit_discards_the_line(aio, log):
         await reader.readline()
     except ValueError as exc:
         log.error("readline raised", exc)
+        log("chained to the", type(exc.__context__).__name__)
     log("line", await reader.readline())
     reader.feed_data(b"abcdefgh")
     try:

@@ -21,7 +21,7 @@ waits in the kernel, and then in the peer (whose own writer sees it as backpress
 The `limit` (64 KiB by default) is also the longest line `readline`/`readuntil` accept:
 a peer that never sends the separator cannot make us buffer without bound.
 
-Exactness notes (pinned by compat_tests/test_streams.py): the errors' types, messages and
+Exactness notes (pinned by compat_tests/test_streamreader.py): the errors' types, messages and
 `partial`/`consumed` values are asyncio's, and so is what is left in the buffer after
 each of them: `readuntil` leaves an overrun in the buffer for the caller, `readline`
 throws it away, and a read that meets EOF consumes what it returns in `partial`.
@@ -204,7 +204,7 @@ class StreamReader:
             else:
                 self._buffer.clear()
             self._resume_if_drained()
-            raise ValueError(exc.args[0]) from None
+            raise ValueError(exc.args[0])  # chained to the overrun, as in asyncio
 
     async def readuntil(self, separator: bytes | tuple[bytes, ...] = b"\n") -> bytes:
         """The bytes up to and including `separator` (3.13: or the first of a tuple of them).

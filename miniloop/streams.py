@@ -12,22 +12,28 @@ fills and empties; streams turn those callbacks back into code that reads top to
     writer.close()
     await writer.wait_closed()
 
-Three small classes do it, and this module reads in their order:
+The module reads in this order:
 
-* `StreamReaderProtocol` is the protocol the transport calls. It forwards what arrives to a
-  `StreamReader` (streamreader.py) and, through `FlowControlMixin`, remembers whether the
-  transport asked us to stop writing.
-* `FlowControlMixin._drain_helper` is backpressure itself: `drain()` returns at once while
-  the transport accepts more, and waits while it is paused, until `resume_writing` (the
-  peer read enough) or `connection_lost` (then with the connection's error).
+* `open_connection` and `start_server` (and their Unix twins) only build the objects
+  below around the loop's `create_connection` and `create_server`. A server gives each
+  connection a fresh reader and writer and calls `client_connected_cb(reader, writer)`
+  with them; when that returns a coroutine, it runs as a task.
+* `FlowControlMixin` is backpressure itself: the transport calls its `pause_writing` when
+  its write buffer goes over the high-water mark, `resume_writing` when it is back under
+  the low one. `drain()` returns at once while the transport is not paused, and waits
+  while it is, until `resume_writing` (the peer read enough) or `connection_lost` (then
+  with its error).
+* `StreamReaderProtocol` is the protocol the transport calls: it forwards what arrives to
+  a `StreamReader` (streamreader.py), and starts the server's callback.
 * `StreamWriter` is a thin wrapper around the transport: `write` buffers in the transport
   and never waits; `drain` is the only place a writer waits for the peer; `close` flushes
   what is buffered, then closes (`wait_closed` waits for that).
 
-`open_connection` and `start_server` only create these objects around the loop's
-`create_connection` and `create_server`; on a server, each connection gets a fresh reader
-and writer, and `client_connected_cb` is called with them (as a task, when it is a
-coroutine function).
+Exactness notes (pinned by compat_tests/test_streamwriter.py, test_streams.py and
+test_streams_load.py): the order in which a lost connection reaches the reader, then
+`wait_closed()`, then a waiting `drain()`; `drain()` on a closing transport yielding once;
+what 3.11 and 3.12 do differently from 3.13 with the writer a server hands out, and with a
+cancelled handler (versions.py, "Streams").
 """
 
 from __future__ import annotations
@@ -339,6 +345,11 @@ class StreamWriter:
             # transport that never pauses.
             await sleep(0)
         await self._protocol._drain_helper()
+
+    async def start_tls(self, sslcontext: Any, **kwds: Any) -> None:
+        """asyncio upgrades the connection to TLS in place; miniloop has no TLS transport."""
+        from .dropin import MissingFeatureError  # here: dropin.py imports this module
+        raise MissingFeatureError("miniloop does not implement TLS transports (start_tls)")
 
     def __del__(self, warnings: Any = warnings) -> None:
         # A writer collected while its connection is open closes it, and says so.

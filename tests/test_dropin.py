@@ -181,6 +181,10 @@ def test_streams_in_asyncio_layout():
     ("from asyncio.subprocess import PIPE",
      "miniloop.dropin.MissingFeatureError: miniloop does not implement "
      "asyncio.subprocess.PIPE"),
+    ("import asyncio; closed = type('Closed', (), {'is_closing': lambda self: True})(); "
+     "asyncio.StreamWriter(closed, None, None, None).start_tls(None).send(None)",
+     "miniloop.dropin.MissingFeatureError: miniloop does not implement TLS transports "
+     "(start_tls)"),
     ("import asyncio.windows_events",  # not there on Linux with the real asyncio either
      "ModuleNotFoundError: No module named 'asyncio.windows_events'"),
     ("import asyncio; asyncio.no_such_thing",
