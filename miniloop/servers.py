@@ -420,7 +420,10 @@ class ServerMixin:
                     raise  # the loop logs it as an error in this callback, and goes on
                 # Discussion: out of file descriptors. The connection is still waiting, so
                 # the socket stays readable and we would be called again at once, forever.
-                # asyncio logs, unregisters, and registers again a second later.
+                # asyncio logs, unregisters, and registers again a second later. It does not
+                # leave this `for` loop, though: the next accept() is tried at once, and
+                # each further failure is logged and schedules one more re-registration
+                # (test_out_of_file_descriptors_pauses_accepting pins that).
                 self.call_exception_handler({
                     "message": "socket.accept() out of system resource",
                     "exception": exc,
@@ -429,7 +432,6 @@ class ServerMixin:
                 self._remove_reader(sock.fileno())
                 self.call_later(ACCEPT_RETRY_DELAY, self._start_serving, protocol_factory,
                                 sock, server, backlog)
-                return
             else:
                 self.create_task(self._accept_connection2(protocol_factory, conn,
                                                           {"peername": addr}, server))
