@@ -44,6 +44,7 @@ from . import current, versions
 from .asyncgens import AsyncGenMixin
 from .connections import ConnectionMixin
 from .coroutines import iscoroutine, iscoroutinefunction
+from .datagrams import DatagramMixin
 from .debug import DebugMixin
 from .errors import ExceptionHandlerMixin, logger
 from .executors import ExecutorMixin
@@ -84,7 +85,7 @@ def _debug_from_environment() -> bool:
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
                 SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
-                InstrumentMixin):
+                DatagramMixin, InstrumentMixin):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

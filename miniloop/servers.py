@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .handles import Handle, TimerHandle
     from .tasks import Task
 
-__all__ = ("AbstractServer", "Server", "ServerMixin", "check_no_ssl")
+__all__ = ("AbstractServer", "Server", "ServerMixin", "check_no_ssl", "set_reuse_port")
 
 # How long accepting pauses after running out of file descriptors (asyncio's
 # ACCEPT_RETRY_DELAY).
@@ -342,7 +342,7 @@ class ServerMixin:
                 if reuse_address:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, True)
                 if reuse_port:
-                    _set_reuse_port(sock)
+                    set_reuse_port(sock)
                 if keep_alive:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, True)
                 if family == socket.AF_INET6:
@@ -466,7 +466,7 @@ class ServerMixin:
                 self.call_exception_handler(context)
 
 
-def _set_reuse_port(sock: socket.socket) -> None:
+def set_reuse_port(sock: socket.socket) -> None:
     if not hasattr(socket, "SO_REUSEPORT"):
         raise ValueError("reuse_port not supported by socket module")
     try:
