@@ -51,6 +51,7 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
+from .pipes import PipeMixin
 from .poller import make_poller
 from .sendfile import SendfileMixin
 from .servers import ServerMixin
@@ -85,7 +86,7 @@ def _debug_from_environment() -> bool:
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
                 SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
-                DatagramMixin, InstrumentMixin):
+                DatagramMixin, PipeMixin, InstrumentMixin):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.
