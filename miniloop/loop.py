@@ -58,6 +58,7 @@ from .servers import ServerMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
+from .transportsendfile import TransportSendfileMixin
 from .unix import UnixMixin
 from .watching import WatchMixin
 
@@ -86,7 +87,7 @@ def _debug_from_environment() -> bool:
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
                 SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
-                DatagramMixin, PipeMixin, InstrumentMixin):
+                DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.
