@@ -13,8 +13,9 @@ list with a line on each):
        queues.py
     4. Real I/O: watching.py, sockets.py, sendfile.py; then transports and protocols:
        protocols.py, transports.py, transportsocket.py, sockettransport.py,
-       connections.py, servers.py, unix.py; then streams on top: streamreader.py,
-       streams.py
+       connections.py, servers.py, unix.py, datagrams.py, pipes.py,
+       transportsendfile.py; then streams on top:
+       streamreader.py, streams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, policies.py, dropin.py

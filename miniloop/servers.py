@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .handles import Handle, TimerHandle
     from .tasks import Task
 
-__all__ = ("AbstractServer", "Server", "ServerMixin", "check_no_ssl")
+__all__ = ("AbstractServer", "Server", "ServerMixin", "check_no_ssl", "set_reuse_port")
 
 # How long accepting pauses after running out of file descriptors (asyncio's
 # ACCEPT_RETRY_DELAY).
@@ -342,7 +342,7 @@ class ServerMixin:
                 if reuse_address:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, True)
                 if reuse_port:
-                    _set_reuse_port(sock)
+                    set_reuse_port(sock)
                 if keep_alive:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, True)
                 if family == socket.AF_INET6:
@@ -420,7 +420,10 @@ class ServerMixin:
                     raise  # the loop logs it as an error in this callback, and goes on
                 # Discussion: out of file descriptors. The connection is still waiting, so
                 # the socket stays readable and we would be called again at once, forever.
-                # asyncio logs, unregisters, and registers again a second later.
+                # asyncio logs, unregisters, and registers again a second later. It does not
+                # leave this `for` loop, though: the next accept() is tried at once, and
+                # each further failure is logged and schedules one more re-registration
+                # (test_out_of_file_descriptors_pauses_accepting pins that).
                 self.call_exception_handler({
                     "message": "socket.accept() out of system resource",
                     "exception": exc,
@@ -429,7 +432,6 @@ class ServerMixin:
                 self._remove_reader(sock.fileno())
                 self.call_later(ACCEPT_RETRY_DELAY, self._start_serving, protocol_factory,
                                 sock, server, backlog)
-                return
             else:
                 self.create_task(self._accept_connection2(protocol_factory, conn,
                                                           {"peername": addr}, server))
@@ -464,7 +466,7 @@ class ServerMixin:
                 self.call_exception_handler(context)
 
 
-def _set_reuse_port(sock: socket.socket) -> None:
+def set_reuse_port(sock: socket.socket) -> None:
     if not hasattr(socket, "SO_REUSEPORT"):
         raise ValueError("reuse_port not supported by socket module")
     try:

@@ -234,6 +234,8 @@ class SelectorTransport(FlowControl, Transport):
 class SocketTransport(SelectorTransport):
     """A stream transport over a connected TCP or Unix socket."""
 
+    _sendfile_native_ok = True  # loop.sendfile may use os.sendfile (transportsendfile.py)
+
     def __init__(self, loop: Any, sock: socket.socket, protocol: Any, waiter: Any = None,
                  extra: dict[str, Any] | None = None, server: Any = None) -> None:
         super().__init__(loop, sock, protocol, extra, server)

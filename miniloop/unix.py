@@ -31,7 +31,7 @@ from .servers import Server, check_no_ssl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ("UnixMixin",)
+__all__ = ("UnixMixin", "remove_stale_socket_file")
 
 
 class UnixMixin:
@@ -99,7 +99,7 @@ class UnixMixin:
             path = os.fspath(path)
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             if not _is_abstract(path):
-                _remove_stale_socket_file(path)
+                remove_stale_socket_file(path)
             try:
                 sock.bind(path)
             except OSError as exc:
@@ -138,7 +138,8 @@ def _is_abstract(path: Any) -> bool:
     return path[0] in (0, "\x00")
 
 
-def _remove_stale_socket_file(path: Any) -> None:
+def remove_stale_socket_file(path: Any) -> None:
+    """A socket file at `path` is left from an earlier server: remove it before binding."""
     try:
         if stat.S_ISSOCK(os.stat(path).st_mode):
             os.remove(path)

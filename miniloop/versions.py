@@ -99,6 +99,13 @@ SERVER_CLOSE_CLIENTS = _V >= (3, 13)
 # 3.13: create_unix_server(cleanup_socket=True) removes the socket file on close().
 # (test_unix_server_removes_its_socket_file)
 UNIX_SERVER_CLEANUP_SOCKET = _V >= (3, 13)
+# 3.13 datagram transports: sendto(b"") sends an empty datagram (before: nothing), and
+# the write buffer size counts 8 header bytes per queued datagram. (test_sendto_empty)
+DATAGRAM_SENDS_EMPTY = _V >= (3, 13)
+# 3.13 create_datagram_endpoint(sock=) takes any socket but a stream one ("A datagram
+# socket was expected"); before, it wants SOCK_DGRAM ("A UDP Socket was expected").
+# (test_create_datagram_endpoint_argument_errors)
+DATAGRAM_SOCKET_NOT_STREAM = _V >= (3, 13)
 
 # -- Streams ----------------------------------------------------------------------------
 # 3.13: StreamReader.readuntil() accepts a tuple of separators; the first to end wins.
