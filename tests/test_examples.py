@@ -199,6 +199,20 @@ def test_curl_reuses_the_connection(http_server: int, loop: str) -> None:
                              f"Hello from {loop}! You asked for /b\n[new connections: 0]\n")
 
 
+@LOOPS
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_load_gets_only_good_answers(http_server: int) -> None:
+    """A second of wrk, 16 keep-alive connections: every response a 200, no socket error."""
+    result = subprocess.run(
+        ["wrk", "--threads", "1", "--connections", "16", "--duration", "1s", "--timeout", "5s",
+         f"http://127.0.0.1:{http_server}/load"],
+        capture_output=True, text=True, timeout=60, check=True)
+    requests = re.search(r"(\d+) requests in", result.stdout)
+    assert requests and int(requests.group(1)) > 0, result.stdout
+    assert "Socket errors" not in result.stdout, result.stdout
+    assert "Non-2xx" not in result.stdout, result.stdout
+
+
 # == The HTTP client example ================================================================
 
 @pytest.mark.parametrize("client_loop", ["asyncio", "miniloop"])
