@@ -8,6 +8,7 @@ them. compat_tests/test_streams.py does the same over real sockets.
 
 import gc
 import warnings
+import weakref
 
 import pytest
 
@@ -251,9 +252,9 @@ async def test_wait_closed_waits_for_connection_lost(aio, log):
     await task
     log("wait_closed returned")
     # A connection lost with an error, and nobody calling wait_closed(): nothing to report.
-    _, other_writer, _ = connect(aio, log)
+    other_writer = connect(aio, log)[1]
     other_writer.transport.hang_up(ConnectionResetError("reset"))
-    del other_writer
+    del other_writer  # the writer, its protocol and their close future go with it
     gc.collect()
     await aio.sleep(0)
     log("handler saw:", errors or "nothing")
@@ -280,13 +281,18 @@ async def test_protocol_feeds_its_reader(aio, log):
 
 
 @scenario(
+    "reader collected: True",
     "data dropped, no error",
 )
 async def test_a_dropped_reader_is_not_fed(aio, log):
     """The protocol holds its reader weakly: data for a reader nobody has is dropped."""
     loop = aio.get_running_loop()
-    protocol = aio.StreamReaderProtocol(aio.StreamReader(loop=loop), loop=loop)
+    reader = aio.StreamReader(loop=loop)
+    protocol = aio.StreamReaderProtocol(reader, loop=loop)
+    reader_ref = weakref.ref(reader)
+    del reader
     gc.collect()
+    log("reader collected:", reader_ref() is None)
     protocol.connection_made(Recorder(log))
     protocol.data_received(b"nobody reads this")
     protocol.eof_received()
