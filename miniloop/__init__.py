@@ -12,9 +12,9 @@ list with a line on each):
     3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
        queues.py
     4. Real I/O: watching.py, sockets.py, sendfile.py; then transports and protocols:
-       protocols.py, transports.py, transportsocket.py, sockettransport.py,
-       connections.py, servers.py, unix.py, datagrams.py, pipes.py,
-       transportsendfile.py
+       protocols.py, transports.py, transportsocket.py, selectortransport.py,
+       sockettransport.py, connections.py, servers.py, listening.py, unix.py,
+       datagrams.py, pipes.py, transportsendfile.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, policies.py, dropin.py

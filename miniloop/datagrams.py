@@ -28,9 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
-from .servers import set_reuse_port
-from .sockettransport import CONNLOST_WRITES_BEFORE_WARNING, SelectorTransport
-from .sockettransport import set_result_unless_cancelled as _set_result_unless_cancelled
+from .listening import set_reuse_port
+from .selectortransport import (
+    CONNLOST_WRITES_BEFORE_WARNING,
+    SelectorTransport,
+    set_result_unless_cancelled,
+)
 from .transports import DatagramTransport
 from .unix import remove_stale_socket_file
 
@@ -55,7 +58,7 @@ class DatagramSocketTransport(SelectorTransport, DatagramTransport):
         loop.call_soon(self._protocol.connection_made, self)
         loop.call_soon(self._add_reader, self._sock_fd, self._read_ready)
         if waiter is not None:
-            loop.call_soon(_set_result_unless_cancelled, waiter, None)
+            loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def get_write_buffer_size(self) -> int:
         return self._buffer_size

@@ -51,10 +51,10 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
+from .listening import ServerMixin
 from .pipes import PipeMixin
 from .poller import make_poller
 from .sendfile import SendfileMixin
-from .servers import ServerMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
