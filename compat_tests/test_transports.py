@@ -6,8 +6,11 @@ and play the peer by hand on the other end, so that what the peer sends, and whe
 written out in the story.
 """
 
+import gc
 import logging
 import socket
+import sys
+import weakref
 
 import pytest
 
@@ -672,3 +675,33 @@ async def test_a_reset_in_the_middle_of_a_write_in_debug_mode(aio, log):
     log("debug log:", *fatal)
     if reported:
         log("exception handler called", reported)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12),
+                    reason="3.11's transport keeps a cycle through its bound read callback")
+@scenario(
+    "connection_made",
+    "data_received b'and some back'",
+    "connection_lost None",
+    "freed without the collector: transport True, protocol True",
+)
+async def test_a_closed_connection_leaves_no_cycle(aio, log):
+    """connection_lost is the end: the transport lets go of its socket, protocol and loop,
+    so once the program drops them, both are freed at once (reference counting), with no
+    cycle left for the garbage collector. (asyncio 3.11 keeps one; miniloop never does.)"""
+    transport, protocol, peer = await connect_pair(aio, log)
+    with peer:
+        gc.disable()
+        try:
+            transport.write(b"some data")
+            peer.sendall(b"and some back")
+            await aio.sleep(0.01)
+            transport.close()
+            await protocol.lost
+            transport_ref, protocol_ref = weakref.ref(transport), weakref.ref(protocol)
+            del transport, protocol
+            await aio.sleep(0)
+            log(f"freed without the collector: transport {transport_ref() is None}, "
+                f"protocol {protocol_ref() is None}")
+        finally:
+            gc.enable()
