@@ -27,7 +27,11 @@ import miniloop as asyncio  # `--loop asyncio` swaps in the real one: the code i
 
 
 class Echo(asyncio.Protocol):
-    """One per connection: made by the server's protocol factory (the class itself)."""
+    """One per connection: made by the server's protocol factory (the class itself).
+
+    (With `--loop asyncio` this class still derives from miniloop's Protocol, chosen at
+    import: that works, because a transport only ever calls a protocol's methods.)
+    """
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
