@@ -519,3 +519,40 @@ async def test_many_concurrent_clients_on_one_server(aio, log):
     server.close()
     await server.wait_closed()
     log("closed: wait_closed returned")
+
+
+def _has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+@scenario(
+    "sockets: AF_INET on 127.0.0.1, AF_INET6 on ::1",
+    "IPv6 only (no dual stack): True",
+    "server connection_made",
+    "server eof_received",
+    "server connection_lost None",
+    "server connection_made",
+    "server eof_received",
+    "server connection_lost None",
+)
+async def test_one_server_on_several_addresses(aio, log):
+    """A list of hosts: one listening socket per address, each served by the same Server.
+    asyncio turns IPV6_V6ONLY on, so the IPv6 socket does not also take IPv4."""
+    loop = aio.get_running_loop()
+    server = await loop.create_server(server_protocol(aio, log), ["127.0.0.1", "::1"], 0)
+    async with server:
+        listeners = sorted(server.sockets, key=lambda sock: sock.family)
+        log("sockets:", ", ".join(f"{sock.family.name} on {sock.getsockname()[0]}"
+                                  for sock in listeners))
+        log("IPv6 only (no dual stack):", bool(listeners[1].getsockopt(
+            socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)))
+        for sock in listeners:
+            with socket.create_connection(sock.getsockname()[:2]):
+                await aio.sleep(0.05)
+            await aio.sleep(0.05)
