@@ -52,10 +52,10 @@ except (AttributeError, OSError, ValueError):
 
 
 def check_no_ssl(ssl: object) -> None:
-    """TLS is not part of miniloop (yet): say so, rather than silently serve plain text."""
+    """TLS is not part of miniloop (yet): say so, rather than silently serve plain text.
+    NotImplementedError, as asyncio's abstract loop raises for what a loop lacks."""
     if ssl:
-        from .dropin import MissingFeatureError  # here: dropin.py imports the loop
-        raise MissingFeatureError("miniloop does not implement TLS transports (ssl=...)")
+        raise NotImplementedError("miniloop does not implement TLS transports (ssl=...)")
 
 
 def set_nodelay(sock: socket.socket) -> None:
