@@ -14,7 +14,8 @@ list with a line on each):
     4. Real I/O: watching.py, sockets.py, sendfile.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
-    6. Standing in for asyncio: versions.py, policies.py, dropin.py
+    6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,
+       policies.py, dropin.py
     7. Watching the loop turn: instruments.py, tracing.py, timeline.py, waits.py,
        graph.py
     Small helpers: coroutines.py, reprs.py
@@ -22,9 +23,17 @@ list with a line on each):
 
 
 from . import versions
+from .abstractloop import AbstractEventLoop
 from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
-from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
+from .current import (
+    _get_running_loop,
+    _set_running_loop,
+    get_event_loop,
+    get_running_loop,
+    new_event_loop,
+    set_event_loop,
+)
 from .dropin import install
 from .exceptions import CancelledError, InvalidStateError, SendfileNotAvailableError, TimeoutError
 from .futures import Future, isfuture
@@ -46,6 +55,7 @@ from .policies import (
     set_event_loop_policy,
 )
 from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
+from .registry import _enter_task, _leave_task, _register_task, _unregister_task
 from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
 from .shield import shield
@@ -56,6 +66,9 @@ from .threads import run_coroutine_threadsafe, to_thread, wrap_future
 from .timeouts import Timeout, timeout, timeout_at, wait_for
 from .wait import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 
+# asyncio's names for its base loop class and its selector loop: miniloop's one loop is both.
+BaseEventLoop = SelectorEventLoop = EventLoop
+
 __all__: tuple[str, ...] = (
     # exceptions.py
     "CancelledError", "InvalidStateError", "TimeoutError", "BrokenBarrierError",
@@ -63,8 +76,12 @@ __all__: tuple[str, ...] = (
     # handles.py, futures.py, tasks.py
     "Handle", "TimerHandle", "Future", "isfuture",
     "Task", "create_task", "current_task", "all_tasks", "ensure_future",
-    # loop.py, current.py
-    "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    # registry.py
+    "_register_task", "_unregister_task", "_enter_task", "_leave_task",
+    # loop.py, abstractloop.py, current.py
+    "EventLoop", "AbstractEventLoop", "BaseEventLoop", "SelectorEventLoop",
+    "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    "_get_running_loop", "_set_running_loop",
     # policies.py
     "AbstractEventLoopPolicy", "DefaultEventLoopPolicy", "get_event_loop_policy",
     "set_event_loop_policy",

@@ -41,6 +41,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import current, versions
+from .abstractloop import AbstractEventLoop
 from .asyncgens import AsyncGenMixin
 from .coroutines import iscoroutine, iscoroutinefunction
 from .debug import DebugMixin
@@ -80,7 +81,7 @@ def _debug_from_environment() -> bool:
 
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
-                SignalMixin, SocketMixin, SendfileMixin, InstrumentMixin):
+                SignalMixin, SocketMixin, SendfileMixin, InstrumentMixin, AbstractEventLoop):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

@@ -72,6 +72,9 @@ SLEEP_REJECTS_NAN = _V >= (3, 13)
 # -- The rest of the process ------------------------------------------------------------
 # 3.12: get_event_loop() that has to create a loop warns DeprecationWarning.
 IMPLICIT_LOOP_DEPRECATED = _V >= (3, 12)
+# 3.12: the child of os.fork() forgets the set loops too (the running loop, always).
+# (test_a_forked_child_can_run_its_own_loop)
+FORK_FORGETS_LOOP = _V >= (3, 12)
 # 3.12 runs a custom exception handler in the failing task's or handle's context.
 HANDLER_RUNS_IN_CONTEXT = _V >= (3, 12)
 # 3.12: shutdown_default_executor(timeout), and run()'s bounded wait for the executor.
