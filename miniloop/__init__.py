@@ -7,7 +7,7 @@ Reading order (each module's docstring says what you learn there; README.md has 
 list with a line on each):
 
     1. The core: exceptions.py, handles.py, futures.py, tasks.py, loop.py, poller.py,
-       sleep.py, runners.py, current.py
+       sleep.py, runners.py, current.py, eager.py
     2. Waiting on many things: gather.py, wait.py, shield.py, timeouts.py, taskgroups.py
     3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
        queues.py
@@ -101,6 +101,11 @@ __all__: tuple[str, ...] = (
     # dropin.py
     "install",
 )
+
+if versions.EAGER_TASKS:
+    from .eager import create_eager_task_factory, eager_task_factory
+
+    __all__ += ("create_eager_task_factory", "eager_task_factory")
 
 if versions.QUEUE_SHUTDOWN:
     from .queues import QueueShutDown

@@ -339,7 +339,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
             task = self._task_factory(self, coro)
         else:
             task = self._task_factory(self, coro, context=context)
-        if name is not None:
+        if name is not None or versions.FACTORY_TASK_NAMED_NONE:
             task.set_name(name)  # type: ignore[attr-defined]
         return task  # type: ignore[return-value]
 

@@ -26,6 +26,12 @@ def at_least(version: tuple[int, int]) -> bool:
 NAN_DEADLINE_REACHES_POLL = _V >= (3, 13)
 
 # -- Tasks ------------------------------------------------------------------------------
+# Eager tasks are new in 3.12: Task(eager_start=True), eager_task_factory, and a TaskGroup
+# that takes a task already done at creation as done at once. (compat_tests/test_eager.py)
+EAGER_TASKS = _V >= (3, 12)
+# 3.13.0 names a task made by a task factory after the fact even when no name was given: it
+# is then called "None". (test_a_factory_task_without_a_name; later 3.13 releases differ)
+FACTORY_TASK_NAMED_NONE = _V >= (3, 13)
 # Task.get_context() is new in 3.12. (test_task_get_context)
 TASK_GET_CONTEXT = _V >= (3, 12)
 # 3.13: uncancel() down to zero also drops a cancel() not yet delivered.

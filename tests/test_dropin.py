@@ -188,18 +188,19 @@ def test_names_follow_the_running_python():
         import asyncio
         from miniloop.dropin import MissingFeatureError
         try:
-            asyncio.eager_task_factory
+            asyncio.QueueShutDown
         except MissingFeatureError:
-            print("eager_task_factory: missing in miniloop")
+            print("QueueShutDown: missing in miniloop")
         except AttributeError:
-            print("eager_task_factory: not in this Python's asyncio either")
-        print(hasattr(asyncio, "QueueShutDown"),
-              "Lock" in asyncio.__all__, "open_connection" in asyncio.__all__)
+            print("QueueShutDown: not in this Python's asyncio either")
+        else:
+            print("QueueShutDown: there")
+        print(hasattr(asyncio, "eager_task_factory"), "Lock" in asyncio.__all__)
     ''')
     assert out.splitlines() == [
-        "eager_task_factory: missing in miniloop" if sys.version_info >= (3, 12) else
-        "eager_task_factory: not in this Python's asyncio either",
-        f"{sys.version_info >= (3, 13)} True False",
+        "QueueShutDown: there" if sys.version_info >= (3, 13) else
+        "QueueShutDown: not in this Python's asyncio either",
+        f"{sys.version_info >= (3, 12)} True",
     ]
 
 
