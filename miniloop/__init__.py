@@ -16,8 +16,8 @@ list with a line on each):
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,
        policies.py, dropin.py
-    7. Watching the loop turn: instruments.py, tracing.py, timeline.py, waits.py,
-       graph.py
+    7. Watching the loop turn: instruments.py, tracing.py, timeline.py, stacks.py,
+       waits.py, graph.py
     Small helpers: coroutines.py, reprs.py
 """
 

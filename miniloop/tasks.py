@@ -35,9 +35,10 @@ import itertools
 import weakref
 from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
-from . import current, versions
+from . import current, stacks, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
 from .futures import PENDING, Future, FutureLoop, isfuture
@@ -127,6 +128,14 @@ class Task(Future[T]):
 
     def get_coro(self) -> Coroutine[Any, Any, T]:
         return self._coro
+
+    def get_stack(self, *, limit: int | None = None) -> list[FrameType]:
+        """The frames of the coroutine where it is now (stacks.py)."""
+        return stacks.get_stack(self, limit=limit)
+
+    def print_stack(self, *, limit: int | None = None, file: TextIO | None = None) -> None:
+        """Print get_stack(), or a failed task's traceback (stacks.py)."""
+        stacks.print_stack(self, limit=limit, file=file)
 
     if versions.TASK_GET_CONTEXT:
 
