@@ -111,6 +111,17 @@ def test_python_m_miniloop_really_runs_the_program_on_miniloop(tmp_path):
     ]
 
 
+def test_a_script_sees_its_argv_and_file_as_with_python(tmp_path):
+    (tmp_path / "where.py").write_text(
+        "import sys\n"
+        "print(sys.argv[0], __file__, __cached__, __spec__, type(__loader__).__name__)\n")
+    plain = run_python("where.py", cwd=tmp_path)
+    swapped = run_python("-m", "miniloop", "where.py", cwd=tmp_path)
+    assert swapped.stdout == plain.stdout
+    assert plain.stdout.split() == ["where.py", str(tmp_path / "where.py"), "None", "None",
+                                    "SourceFileLoader"]
+
+
 def test_an_uncaught_exception_looks_the_same_as_with_python(tmp_path):
     script = tmp_path / "crash.py"
     script.write_text(textwrap.dedent('''
