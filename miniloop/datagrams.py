@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ("DatagramMixin", "DatagramSocketTransport")
 
+_NOT_GIVEN = object()  # create_datagram_endpoint's reuse_address, which must not be given
+
 
 class DatagramSocketTransport(SelectorTransport, DatagramTransport):
     """The transport of a datagram socket (UDP, or AF_UNIX with SOCK_DGRAM)."""
@@ -160,10 +162,16 @@ class DatagramMixin:
     async def create_datagram_endpoint(
             self, protocol_factory: Callable[[], Any], local_addr: Any = None,
             remote_addr: Any = None, *, family: int = 0, proto: int = 0, flags: int = 0,
-            reuse_port: bool | None = None, allow_broadcast: bool | None = None,
+            reuse_address: object = _NOT_GIVEN, reuse_port: bool | None = None,
+            allow_broadcast: bool | None = None,
             sock: socket.socket | None = None) -> tuple[Any, Any]:
         """A datagram socket bound to `local_addr` and/or connected to `remote_addr` (or
         `sock`), with its transport and protocol: (transport, protocol)."""
+        if reuse_address is not _NOT_GIVEN:
+            # The abstract loop still names it, but asyncio's loop dropped it in 3.11 (it let
+            # two processes share a UDP port unknowingly): any value is refused, as there.
+            raise TypeError("BaseEventLoop.create_datagram_endpoint() got an unexpected "
+                            "keyword argument 'reuse_address'")
         if sock is not None:
             _check_datagram_socket(sock)
             options = {"local_addr": local_addr, "remote_addr": remote_addr,
