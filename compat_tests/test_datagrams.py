@@ -141,6 +141,8 @@ async def test_sendto_empty(aio, log):
     "no address, no family: ValueError: unexpected address family",
     "local_addr not a pair: TypeError: 2-tuple is expected",
     "no common family: ValueError: can not get address information",
+    "reuse_address=None: TypeError: BaseEventLoop.create_datagram_endpoint() got an "
+    "unexpected keyword argument 'reuse_address'",
     changed={(3, 13): [
         "a stream socket: ValueError: A datagram socket was expected, got STREAM",
         "sock with options: ValueError: socket modifier keyword arguments can not be used "
@@ -148,6 +150,8 @@ async def test_sendto_empty(aio, log):
         "no address, no family: ValueError: unexpected address family",
         "local_addr not a pair: TypeError: 2-tuple is expected",
         "no common family: ValueError: can not get address information",
+        "reuse_address=None: TypeError: BaseEventLoop.create_datagram_endpoint() got an "
+        "unexpected keyword argument 'reuse_address'",
     ]},
 )
 async def test_create_datagram_endpoint_argument_errors(aio, log):
@@ -161,6 +165,7 @@ async def test_create_datagram_endpoint_argument_errors(aio, log):
             ("local_addr not a pair:", {"local_addr": ("127.0.0.1",)}),
             ("no common family:", {"local_addr": ("127.0.0.1", 0),
                                    "remote_addr": ("::1", 1)}),
+            ("reuse_address=None:", {"local_addr": ("127.0.0.1", 0), "reuse_address": None}),
         ]
         for label, kwargs in cases:
             try:

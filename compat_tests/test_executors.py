@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import contextvars
+import functools
 import multiprocessing
 import sys
 import threading
@@ -269,3 +270,20 @@ async def test_run_in_executor_does_not_carry_context_variables_but_to_thread_do
     user.set("alice")
     log("run_in_executor: the worker sees user=" + await loop.run_in_executor(None, user.get))
     log("to_thread: the worker sees user=" + await aio.to_thread(user.get))
+
+
+@scenario(
+    "raised TypeError: BaseEventLoop.run_in_executor() got an unexpected keyword argument "
+    "'reverse'",
+    "with functools.partial: [3, 2, 1]",
+)
+async def test_run_in_executor_takes_no_keyword_arguments(aio, log):
+    # Keywords for the function go through functools.partial; the loop method has none.
+    loop = aio.get_running_loop()
+    try:
+        loop.run_in_executor(None, sorted, [1, 3, 2], reverse=True)
+    except TypeError as exc:
+        log.error("raised", exc)
+    ordered = await loop.run_in_executor(None, functools.partial(sorted, reverse=True),
+                                         [1, 3, 2])
+    log("with functools.partial:", ordered)

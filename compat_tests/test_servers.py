@@ -459,3 +459,100 @@ async def test_other_accept_errors_are_logged_and_accepting_goes_on(aio, log):
             await aio.sleep(0.05)
             log.lines[-1] = "still serving: " + log.lines[-1]
         await aio.sleep(0.05)
+
+
+@scenario(
+    "200 clients, every echo complete and in order: True",
+    "server connections made 200, lost 200",
+    "closed: wait_closed returned",
+)
+async def test_many_concurrent_clients_on_one_server(aio, log):
+    """200 protocol clients at once, each sending 64 KiB in small writes then a half-close;
+    the server echoes and closes on EOF. Nothing lost, nothing left open."""
+    loop = aio.get_running_loop()
+    counts = {"made": 0, "lost": 0}
+
+    class Echo(aio.Protocol):
+        def connection_made(self, transport):
+            counts["made"] += 1
+            self.transport = transport
+
+        def data_received(self, data):
+            self.transport.write(data)
+
+        def eof_received(self):
+            self.transport.close()
+            return True
+
+        def connection_lost(self, exc):
+            counts["lost"] += 1
+
+    class Client(aio.Protocol):
+        def __init__(self, payload):
+            self.payload = payload
+            self.received = bytearray()
+            self.done = loop.create_future()
+
+        def connection_made(self, transport):
+            for start in range(0, len(self.payload), 4096):
+                transport.write(self.payload[start:start + 4096])
+            transport.write_eof()
+
+        def data_received(self, data):
+            self.received += data
+
+        def connection_lost(self, exc):
+            self.done.set_result(bytes(self.received) == self.payload)
+
+    server = await loop.create_server(Echo, "127.0.0.1", 0, backlog=256)
+    port = port_of(server)
+
+    async def one_client(i):
+        payload = bytes([i % 256]) * 65536
+        _, client = await loop.create_connection(lambda: Client(payload), "127.0.0.1", port)
+        return await client.done
+
+    results = await aio.gather(*(one_client(i) for i in range(200)))
+    log("200 clients, every echo complete and in order:", all(results))
+    # Each server connection_lost ran before its socket closed, so before its client's.
+    log(f"server connections made {counts['made']}, lost {counts['lost']}")
+    server.close()
+    await server.wait_closed()
+    log("closed: wait_closed returned")
+
+
+def _has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+@scenario(
+    "sockets: AF_INET on 127.0.0.1, AF_INET6 on ::1",
+    "IPv6 only (no dual stack): True",
+    "server connection_made",
+    "server eof_received",
+    "server connection_lost None",
+    "server connection_made",
+    "server eof_received",
+    "server connection_lost None",
+)
+async def test_one_server_on_several_addresses(aio, log):
+    """A list of hosts: one listening socket per address, each served by the same Server.
+    asyncio turns IPV6_V6ONLY on, so the IPv6 socket does not also take IPv4."""
+    loop = aio.get_running_loop()
+    server = await loop.create_server(server_protocol(aio, log), ["127.0.0.1", "::1"], 0)
+    async with server:
+        listeners = sorted(server.sockets, key=lambda sock: sock.family)
+        log("sockets:", ", ".join(f"{sock.family.name} on {sock.getsockname()[0]}"
+                                  for sock in listeners))
+        log("IPv6 only (no dual stack):", bool(listeners[1].getsockopt(
+            socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)))
+        for sock in listeners:
+            with socket.create_connection(sock.getsockname()[:2]):
+                await aio.sleep(0.05)
+            await aio.sleep(0.05)

@@ -6,8 +6,11 @@ and play the peer by hand on the other end, so that what the peer sends, and whe
 written out in the story.
 """
 
+import gc
 import logging
 import socket
+import sys
+import weakref
 
 import pytest
 
@@ -572,3 +575,133 @@ async def test_writelines_does_not_pause_the_protocol(aio, log):
         log("writelines of big chunks paused the protocol:", bool(paused))
         transport.abort()
         await protocol.lost
+
+
+@scenario(
+    "connection_made",
+    "pause_writing raises",
+    "handler: protocol.pause_writing() failed ZeroDivisionError",
+    "the transport carries on: closing False",
+    "connection_lost None",
+)
+async def test_an_error_in_pause_writing_is_reported_and_not_fatal(aio, log):
+    loop = aio.get_running_loop()
+    loop.set_exception_handler(lambda loop, context: log(
+        "handler:", context["message"], type(context["exception"]).__name__))
+    transport, protocol, peer = await connect_pair(aio, log)
+
+    def pause_writing():
+        log("pause_writing raises")
+        raise ZeroDivisionError("division by zero")
+
+    protocol.pause_writing = pause_writing
+    with peer:
+        transport.write(b"p" * BIG)
+        log("the transport carries on: closing", transport.is_closing())
+        transport.abort()
+        await protocol.lost
+
+
+@scenario(
+    "connection_made",
+    "handler: Fatal error: protocol.eof_received() call failed. ValueError",
+    "connection_lost ValueError('no EOF today')",
+)
+async def test_an_error_in_eof_received_is_fatal(aio, log):
+    loop = aio.get_running_loop()
+    loop.set_exception_handler(lambda loop, context: log(
+        "handler:", context["message"], type(context["exception"]).__name__))
+    transport, protocol, peer = await connect_pair(aio, log)
+
+    def eof_received():
+        raise ValueError("no EOF today")
+
+    protocol.eof_received = eof_received
+    with peer:
+        peer.shutdown(socket.SHUT_WR)
+        await protocol.lost
+
+
+@scenario(
+    "connection_made",
+    "pause_writing",
+    "connection_lost: an OSError (the reset): True",
+    "debug log: Fatal write error on socket transport",
+)
+async def test_a_reset_in_the_middle_of_a_write_in_debug_mode(aio, log):
+    """The peer resets while our buffer is full: the write fails, the buffer is dropped,
+    connection_lost gets the error; in debug mode the loop logs it at DEBUG level with
+    asyncio's message (and nothing goes to the exception handler)."""
+    loop = aio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = 60  # no "Executing ... took" lines on a loaded machine
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    asyncio_logger = logging.getLogger("asyncio")
+    asyncio_logger.addHandler(handler)
+    level = asyncio_logger.level
+    asyncio_logger.setLevel(logging.DEBUG)
+    reported = []
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+    try:
+        server = socket.create_server(("127.0.0.1", 0))
+        with server:
+            lost = loop.create_future()
+
+            class Writer(aio.Protocol):
+                def connection_made(self, transport):
+                    log("connection_made")
+
+                def pause_writing(self):
+                    log("pause_writing")
+
+                def connection_lost(self, exc):
+                    log("connection_lost: an OSError (the reset):", isinstance(exc, OSError))
+                    lost.set_result(None)
+
+            transport, _ = await loop.create_connection(Writer, *server.getsockname())
+            conn, _ = server.accept()
+            transport.pause_reading()  # else the reader hears of the reset first
+            transport.write(b"r" * BIG)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()
+            await lost
+    finally:
+        asyncio_logger.removeHandler(handler)
+        asyncio_logger.setLevel(level)
+    fatal = [record.split(": ", 1)[1] for record in records if "Fatal" in record]
+    log("debug log:", *fatal)
+    if reported:
+        log("exception handler called", reported)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12),
+                    reason="3.11's transport keeps a cycle through its bound read callback")
+@scenario(
+    "connection_made",
+    "data_received b'and some back'",
+    "connection_lost None",
+    "freed without the collector: transport True, protocol True",
+)
+async def test_a_closed_connection_leaves_no_cycle(aio, log):
+    """connection_lost is the end: the transport lets go of its socket, protocol and loop,
+    so once the program drops them, both are freed at once (reference counting), with no
+    cycle left for the garbage collector. (asyncio 3.11 keeps one; miniloop never does.)"""
+    transport, protocol, peer = await connect_pair(aio, log)
+    with peer:
+        gc.disable()
+        try:
+            transport.write(b"some data")
+            peer.sendall(b"and some back")
+            await aio.sleep(0.01)
+            transport.close()
+            await protocol.lost
+            transport_ref, protocol_ref = weakref.ref(transport), weakref.ref(protocol)
+            del transport, protocol
+            await aio.sleep(0)
+            log(f"freed without the collector: transport {transport_ref() is None}, "
+                f"protocol {protocol_ref() is None}")
+        finally:
+            gc.enable()

@@ -5,10 +5,12 @@
 then `nc 127.0.0.1 8888` (or telnet) and type: every line comes back. The same code runs on
 asyncio and on miniloop; `--loop` only chooses which module `asyncio` names below.
 
-What to notice: diff this file with echo_server.py, the same server on `loop.sock_*`. The
-accept loop and the task per connection are gone (`start_server` runs the handler as a
-task for each client), and so is the socket: the handler gets a reader and a writer.
-`drain()` is new: `write()` only buffers, and `drain()` waits while the client reads
+What to notice: diff this file with echo_server.py, the same server on `loop.sock_*`, and
+read echo_protocol.py, the layer in between. The accept loop and the task per connection
+are gone (`start_server` runs the handler as a task for each client), and so is the
+socket: the handler gets a reader and a writer, and reads top to bottom again, where the
+protocol had callbacks. `drain()` is the protocol's `pause_writing()`/`resume_writing()`
+turned into one `await`: `write()` only buffers, and `drain()` waits while the client reads
 slower than we write (see miniloop/streams.py), which `sock_sendall` did by itself.
 """
 

@@ -7,28 +7,37 @@ Reading order (each module's docstring says what you learn there; README.md has 
 list with a line on each):
 
     1. The core: exceptions.py, handles.py, futures.py, tasks.py, loop.py, poller.py,
-       sleep.py, runners.py, current.py
+       sleep.py, runners.py, current.py, eager.py
     2. Waiting on many things: gather.py, wait.py, shield.py, timeouts.py, taskgroups.py
     3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
        queues.py
     4. Real I/O: watching.py, sockets.py, sendfile.py; then transports and protocols:
-       protocols.py, transports.py, transportsocket.py, sockettransport.py,
-       connections.py, servers.py, unix.py, datagrams.py, pipes.py,
-       transportsendfile.py; then streams on top:
+       protocols.py, transports.py, transportsocket.py, selectortransport.py,
+       sockettransport.py, connections.py, servers.py, listening.py, unix.py,
+       datagrams.py, pipes.py, transportsendfile.py; then streams on top:
        streamreader.py, streams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
-    6. Standing in for asyncio: versions.py, policies.py, dropin.py
-    7. Watching the loop turn: instruments.py, tracing.py, timeline.py, waits.py,
-       graph.py
+    6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,
+       policies.py, dropin.py
+    7. Watching the loop turn: instruments.py, tracing.py, timeline.py, stacks.py,
+       waits.py, graph.py
     Small helpers: coroutines.py, reprs.py
 """
 
 
 from . import versions
+from .abstractloop import AbstractEventLoop
 from .barriers import Barrier, BrokenBarrierError
 from .coroutines import iscoroutine, iscoroutinefunction
-from .current import get_event_loop, get_running_loop, new_event_loop, set_event_loop
+from .current import (
+    _get_running_loop,
+    _set_running_loop,
+    get_event_loop,
+    get_running_loop,
+    new_event_loop,
+    set_event_loop,
+)
 from .dropin import install
 from .exceptions import (
     CancelledError,
@@ -64,6 +73,7 @@ from .protocols import (
     SubprocessProtocol,
 )
 from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
+from .registry import _enter_task, _leave_task, _register_task, _unregister_task
 from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
 from .servers import AbstractServer, Server
@@ -92,6 +102,9 @@ from .transports import (
 )
 from .wait import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 
+# asyncio's names for its base loop class and its selector loop: miniloop's one loop is both.
+BaseEventLoop = SelectorEventLoop = EventLoop
+
 __all__: tuple[str, ...] = (
     # exceptions.py
     "CancelledError", "InvalidStateError", "TimeoutError", "BrokenBarrierError",
@@ -99,8 +112,12 @@ __all__: tuple[str, ...] = (
     # handles.py, futures.py, tasks.py
     "Handle", "TimerHandle", "Future", "isfuture",
     "Task", "create_task", "current_task", "all_tasks", "ensure_future",
-    # loop.py, current.py
-    "EventLoop", "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    # registry.py
+    "_register_task", "_unregister_task", "_enter_task", "_leave_task",
+    # loop.py, abstractloop.py, current.py
+    "EventLoop", "AbstractEventLoop", "BaseEventLoop", "SelectorEventLoop",
+    "get_running_loop", "get_event_loop", "set_event_loop", "new_event_loop",
+    "_get_running_loop", "_set_running_loop",
     # policies.py
     "AbstractEventLoopPolicy", "DefaultEventLoopPolicy", "get_event_loop_policy",
     "set_event_loop_policy",
@@ -127,6 +144,11 @@ __all__: tuple[str, ...] = (
     "BaseTransport", "ReadTransport", "WriteTransport", "Transport", "DatagramTransport",
     "SubprocessTransport", "AbstractServer", "Server",
 )
+
+if versions.EAGER_TASKS:
+    from .eager import create_eager_task_factory, eager_task_factory
+
+    __all__ += ("create_eager_task_factory", "eager_task_factory")
 
 if versions.QUEUE_SHUTDOWN:
     from .queues import QueueShutDown

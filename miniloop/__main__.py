@@ -19,12 +19,15 @@ and a Chrome trace (--json) of it (timeline.py). Run `python -m miniloop trace -
 
 from __future__ import annotations
 
+import importlib.machinery
+import io
 import os
 import runpy
 import signal
 import sys
 import traceback
 import types
+import zipfile
 from typing import Any, NoReturn
 
 from .dropin import install
@@ -82,16 +85,21 @@ def run_target(kind: str, what: str, args: list[str]) -> None:
         elif kind == "code":
             sys.argv = ["-c", *args]
             sys.path[0] = ""  # as `python -c`: the current directory
-            main_module = sys.modules["__main__"] = types.ModuleType("__main__")
-            exec(compile(what, "<string>", "exec"), main_module.__dict__)
+            _run_as_main(compile(what, "<string>", "exec"))
         else:
             path = os.path.abspath(what)  # what Python 3.9+ gives as __file__
             if not os.path.exists(path):
                 _fail(f"can't open file {path!r}: [Errno 2] No such file or directory", 2)
-            sys.argv = [what, *args]
+            sys.argv = [what, *args]  # the script as it was named, as `python` leaves it
             # `python script.py` puts the script's directory first on the path, not ours.
             sys.path[0] = path if os.path.isdir(path) else os.path.dirname(path)
-            runpy.run_path(path, run_name="__main__")
+            if os.path.isdir(path) or zipfile.is_zipfile(path):
+                runpy.run_path(path, run_name="__main__")  # its __main__.py (argv[0]: path)
+            else:
+                with io.open_code(path) as source:
+                    code = compile(source.read(), path, "exec")
+                _run_as_main(code, __file__=path, __cached__=None,
+                             __loader__=importlib.machinery.SourceFileLoader("__main__", path))
     except SystemExit:
         raise
     except BaseException as exc:
@@ -103,6 +111,13 @@ def run_target(kind: str, what: str, args: list[str]) -> None:
             _fail(str(exc), 1)  # runpy's own "No module named x", "can't find '__main__'"
         traceback.print_exception(type(exc), exc, tb)
         sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 1)
+
+
+def _run_as_main(code: types.CodeType, **attributes: Any) -> None:
+    """Run `code` as the `__main__` module, a fresh one, as `python` runs a program."""
+    main_module = sys.modules["__main__"] = types.ModuleType("__main__")
+    vars(main_module).update(attributes)
+    exec(code, vars(main_module))
 
 
 def _is_ours(filename: str) -> bool:

@@ -21,7 +21,7 @@ When every attempt fails, the errors are reported as asyncio reports them: the o
 there was one, or if they all say the same thing; else one OSError listing them all; with
 `all_errors=True`, an ExceptionGroup of them all.
 
-`ConnectionMixin` holds these methods; unix.py and servers.py use its last two steps.
+`ConnectionMixin` holds these methods; unix.py and listening.py use its last two steps.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
-from .servers import check_no_ssl
 from .sockets import _numeric_address
-from .sockettransport import SocketTransport
+from .sockettransport import SocketTransport, check_no_ssl
 from .wait import FIRST_COMPLETED, wait
 
 if TYPE_CHECKING:

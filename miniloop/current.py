@@ -7,20 +7,20 @@ source of confusion.
   now. Coroutines and callbacks always run inside it, so `get_running_loop()` is what library
   code should call; outside a loop it raises `RuntimeError('no running event loop')`.
 * The **set** loop is a per-thread default that `set_event_loop()` records, for code that runs
-  before any loop does. `get_event_loop()` returns the running loop if there is one, else the
-  set loop; in the main thread, if nothing was ever set, it creates one (with a
-  DeprecationWarning since 3.12, the first step of removing that convenience).
+  before any loop does. `get_event_loop()` returns the running loop if there is one, else it
+  asks the event loop *policy* (policies.py), whose default answer is this thread's set loop,
+  made on demand in the main thread.
 
-asyncio routes the second notion through "event loop policies"; miniloop keeps just the
-default policy's behaviour, in thread-local fields (policies.py puts asyncio's policy API
-on top). This module is the only global state in miniloop, and asyncio has the same.
+The running loop is kept here, in one thread-local field: it is the only global state in
+miniloop besides the policy, and asyncio has the same two.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
-import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import versions
 
@@ -34,15 +34,7 @@ class _RunningLoop(threading.local):
     loop: EventLoop | None = None     # the loop inside run_forever() in this thread
 
 
-class _ThreadState(threading.local):
-    loop: EventLoop | None = None     # the loop set_event_loop() chose for this thread
-    set_called = False                # set_event_loop() was called (even with None)
-
-
 _running = _RunningLoop()
-# Replaced by a fresh one when the event loop policy is replaced (policies.py): a new policy
-# knows no set loop in any thread, while the running loops keep running.
-_state = _ThreadState()
 
 
 def get_running_loop() -> EventLoop:
@@ -63,35 +55,46 @@ def _set_running_loop(loop: EventLoop | None) -> None:
 
 
 def get_event_loop() -> EventLoop:
-    """The running loop; else this thread's set loop; else (main thread only) a new one."""
+    """The running loop; else whatever the policy says (by default: this thread's set loop,
+    or in the main thread a new one)."""
+    from .policies import get_event_loop_policy
+
     loop = _running.loop
     if loop is not None:
         return loop
-    if (_state.loop is None and not _state.set_called
-            and threading.current_thread() is threading.main_thread()):
-        if versions.IMPLICIT_LOOP_DEPRECATED:
-            warnings.warn("There is no current event loop", DeprecationWarning, stacklevel=2)
-        set_event_loop(new_event_loop())
-    if _state.loop is None:
-        raise RuntimeError("There is no current event loop in thread "
-                           f"{threading.current_thread().name!r}.")
-    return _state.loop
+    # (A custom policy may answer with any AbstractEventLoop; miniloop takes it at its word,
+    # as asyncio does, and the types say EventLoop for miniloop's own callers.)
+    return cast("EventLoop", get_event_loop_policy().get_event_loop())
 
 
 def set_event_loop(loop: EventLoop | None) -> None:
-    """Make `loop` this thread's current loop (None forgets it, and stops get_event_loop
-    from creating one)."""
-    from .loop import EventLoop
+    """Make `loop` this thread's current loop, through the policy (None forgets it, and
+    stops get_event_loop from creating one)."""
+    from .policies import get_event_loop_policy
 
-    if loop is not None and not isinstance(loop, EventLoop):
-        raise TypeError(f"loop must be an instance of AbstractEventLoop or None, "
-                        f"not '{type(loop).__name__}'")
-    _state.set_called = True
-    _state.loop = loop
+    get_event_loop_policy().set_event_loop(loop)
 
 
 def new_event_loop() -> EventLoop:
-    """A fresh loop; it is not made current (call set_event_loop for that)."""
-    from .loop import EventLoop
+    """A fresh loop made by the policy; it is not made current (call set_event_loop)."""
+    from .policies import get_event_loop_policy
 
-    return EventLoop()
+    return cast("EventLoop", get_event_loop_policy().new_event_loop())
+
+
+def _forget_loops_in_child() -> None:
+    """After os.fork(), the child is a new process with a copy of the parent's memory: the
+    loop "running" in it is the parent's (its selector, its self-pipe), which the child
+    must not drive, so it is forgotten (asyncio 3.11 gets there by checking the process
+    id). From 3.12 asyncio also forgets the set loops and the signal wake-up fd, so the
+    child starts from nothing (scenario test_a_forked_child_can_run_its_own_loop)."""
+    from . import policies
+
+    _running.loop = None
+    if versions.FORK_FORGETS_LOOP:
+        if isinstance(policies._policy, policies.DefaultEventLoopPolicy):
+            policies._policy._forget_set_loops()
+        signal.set_wakeup_fd(-1)  # the parent's self-pipe is not the child's
+
+
+os.register_at_fork(after_in_child=_forget_loops_in_child)

@@ -28,9 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
-from .servers import set_reuse_port
-from .sockettransport import CONNLOST_WRITES_BEFORE_WARNING, SelectorTransport
-from .sockettransport import set_result_unless_cancelled as _set_result_unless_cancelled
+from .listening import set_reuse_port
+from .selectortransport import (
+    CONNLOST_WRITES_BEFORE_WARNING,
+    SelectorTransport,
+    set_result_unless_cancelled,
+)
 from .transports import DatagramTransport
 from .unix import remove_stale_socket_file
 
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
     from .futures import Future
 
 __all__ = ("DatagramMixin", "DatagramSocketTransport")
+
+_NOT_GIVEN = object()  # create_datagram_endpoint's reuse_address, which must not be given
 
 
 class DatagramSocketTransport(SelectorTransport, DatagramTransport):
@@ -55,7 +60,7 @@ class DatagramSocketTransport(SelectorTransport, DatagramTransport):
         loop.call_soon(self._protocol.connection_made, self)
         loop.call_soon(self._add_reader, self._sock_fd, self._read_ready)
         if waiter is not None:
-            loop.call_soon(_set_result_unless_cancelled, waiter, None)
+            loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def get_write_buffer_size(self) -> int:
         return self._buffer_size
@@ -157,10 +162,16 @@ class DatagramMixin:
     async def create_datagram_endpoint(
             self, protocol_factory: Callable[[], Any], local_addr: Any = None,
             remote_addr: Any = None, *, family: int = 0, proto: int = 0, flags: int = 0,
-            reuse_port: bool | None = None, allow_broadcast: bool | None = None,
+            reuse_address: object = _NOT_GIVEN, reuse_port: bool | None = None,
+            allow_broadcast: bool | None = None,
             sock: socket.socket | None = None) -> tuple[Any, Any]:
         """A datagram socket bound to `local_addr` and/or connected to `remote_addr` (or
         `sock`), with its transport and protocol: (transport, protocol)."""
+        if reuse_address is not _NOT_GIVEN:
+            # The abstract loop still names it, but asyncio's loop dropped it in 3.11 (it let
+            # two processes share a UDP port unknowingly): any value is refused, as there.
+            raise TypeError("BaseEventLoop.create_datagram_endpoint() got an unexpected "
+                            "keyword argument 'reuse_address'")
         if sock is not None:
             _check_datagram_socket(sock)
             options = {"local_addr": local_addr, "remote_addr": remote_addr,

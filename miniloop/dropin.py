@@ -21,24 +21,25 @@ imported; `install()` refuses to run once it has been.
 
 from __future__ import annotations
 
+import dis
 import logging
 import sys
 import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, current, streams, versions
+from . import coroutines, registry, streams, versions
 from .loop import EventLoop
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
 
 
-class MissingFeatureError(NotImplementedError):
+class MissingFeatureError(AttributeError):
     """The program asked asyncio for something miniloop does not implement.
 
-    Not an AttributeError on purpose: `from asyncio import x` turns an AttributeError into a
-    bare "cannot import name" and `hasattr()` into a quiet False, and the point is to say
-    what is missing.
+    An AttributeError, so that feature detection (`hasattr(asyncio, "x")`,
+    `getattr(asyncio, "x", None)`) quietly answers "not here", as it would on a Python
+    whose asyncio lacks the name; a program that touches the name gets this message.
     """
 
 
@@ -105,6 +106,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
+    "tasks": ("_swap_current_task",),
     "log": ("logger",),
     "streams": ("FlowControlMixin",),  # drain()'s protocol half, which protocols subclass
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
@@ -117,6 +119,13 @@ SINCE: dict[str, tuple[int, int]] = {
     "eager_task_factory": (3, 12),
     "QueueShutDown": (3, 13),
     "EventLoop": (3, 13),
+    "_swap_current_task": (3, 12),
+}
+
+# Names a module exports only from a later version on (before it, they are importable by
+# name but left out of `from asyncio import *`).
+IN_ALL_SINCE: dict[str, tuple[int, int]] = {
+    "TaskGroup": (3, 12),  # 3.11's asyncio/__init__.py forgot taskgroups.__all__
 }
 
 
@@ -125,13 +134,11 @@ def _miniloop_objects() -> dict[str, Any]:
     import miniloop  # the package, complete by the time install() is called
 
     objects = {name: getattr(miniloop, name) for name in miniloop.__all__}
-    # asyncio splits its loop into an abstract interface, a base class and the selector loop
-    # (named EventLoop since 3.13); miniloop has one loop class that is all of them.
-    for name in ("AbstractEventLoop", "BaseEventLoop", "BaseSelectorEventLoop",
-                 "SelectorEventLoop", "EventLoop"):
-        objects[name] = EventLoop
-    objects["_get_running_loop"] = current._get_running_loop
-    objects["_set_running_loop"] = current._set_running_loop
+    # asyncio splits its loop into an abstract interface (miniloop has it too), a base
+    # class and the selector loop (named EventLoop since 3.13); miniloop's one loop class
+    # is all of the last three.
+    objects["BaseSelectorEventLoop"] = EventLoop
+    objects["_swap_current_task"] = registry._swap_current_task
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
@@ -166,12 +173,33 @@ class StandIn(types.ModuleType):
             where = f"asyncio.{self._missing[name]}"
             what = f"asyncio.{name} (from {where})" if self.__name__ == "asyncio" else (
                 f"{where}.{name}")
-            raise MissingFeatureError(f"miniloop does not implement {what}; this program's "
-                                      f"asyncio is miniloop, see miniloop/dropin.py")
+            message = (f"miniloop does not implement {what}; this program's asyncio is "
+                       f"miniloop, see miniloop/dropin.py")
+            if _asked_by_from_import(sys._getframe(1)):
+                raise ImportError(message, name=self.__name__)
+            raise MissingFeatureError(message, name=name, obj=self)
         raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"<module {self.__name__!r} (miniloop stand-in)>"
+
+
+def _asked_by_from_import(frame: types.FrameType) -> bool:
+    """Is `frame` executing `from asyncio import x` right now?
+
+    Discussion: `from module import x` looks `x` up as an attribute, and when that raises
+    an AttributeError (MissingFeatureError is one) Python drops it and raises a bare
+    "ImportError: cannot import name 'x' from 'asyncio' (unknown location)": the
+    explanation is lost (scenario test_from_import_of_a_missing_name_says_what_is_missing).
+    Any other exception passes through unchanged, so for that one statement the stand-in
+    raises an ImportError carrying the message. The statement is recognised by the
+    instruction the importing frame is executing: IMPORT_FROM.
+    """
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _IMPORT_FROM
+
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
 
 
 def install() -> None:
@@ -198,5 +226,6 @@ def install() -> None:
         modules.append(module)
     # `from asyncio import *` brings what exists (the rest fails when it is used by name).
     package.__all__ = [name for home, public in PUBLIC.items() for name in public
-                       if name in vars(package) and home not in NOT_REEXPORTED]
+                       if name in vars(package) and home not in NOT_REEXPORTED
+                       and versions.at_least(IN_ALL_SINCE.get(name, (0, 0)))]
     sys.modules.update((module.__name__, module) for module in modules)

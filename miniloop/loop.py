@@ -41,6 +41,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import current, versions
+from .abstractloop import AbstractEventLoop
 from .asyncgens import AsyncGenMixin
 from .connections import ConnectionMixin
 from .coroutines import iscoroutine, iscoroutinefunction
@@ -51,10 +52,10 @@ from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
+from .listening import ServerMixin
 from .pipes import PipeMixin
 from .poller import make_poller
 from .sendfile import SendfileMixin
-from .servers import ServerMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
@@ -87,7 +88,8 @@ def _debug_from_environment() -> bool:
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
                 SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
-                DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin):
+                DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin,
+                AbstractEventLoop):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.
@@ -345,7 +347,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
             task = self._task_factory(self, coro)
         else:
             task = self._task_factory(self, coro, context=context)
-        if name is not None:
+        if name is not None or versions.FACTORY_TASK_NAMED_NONE:
             task.set_name(name)  # type: ignore[attr-defined]
         return task  # type: ignore[return-value]
 

@@ -31,7 +31,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from .errors import logger
-from .sockettransport import CONNLOST_WRITES_BEFORE_WARNING, set_result_unless_cancelled
+from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING, set_result_unless_cancelled
 from .transports import FlowControl, ReadTransport
 
 if TYPE_CHECKING:

@@ -1,24 +1,27 @@
-"""Event loop policies: asyncio's pluggable answer to "which loop is current", kept to a stub.
+"""Event loop policies: asyncio's pluggable answer to "which loop is current".
 
 What you learn here: before `asyncio.run()` existed, a program found its loop through
 `get_event_loop()`, and a *policy* object decided what that meant (one loop per thread, a
 uvloop loop, a Windows proactor loop). asyncio still routes `get_event_loop()`,
-`set_event_loop()` and `new_event_loop()` through the policy, and 3.14 starts deprecating
-the whole idea in favour of `asyncio.run(..., loop_factory=...)`.
+`set_event_loop()` and `new_event_loop()` through the policy in use, and so do `run()` and
+`Runner` when they make their loop; 3.14 starts deprecating the whole idea in favour of
+`asyncio.run(..., loop_factory=...)`.
 
-miniloop has exactly one policy, asyncio's default one, whose behaviour lives in current.py.
-This module only gives it asyncio's API, because real code still calls it: every CPython
-asyncio test module ends with `set_event_loop_policy(None)`, which forgets the loop set in
-every thread (the next `get_event_loop()` starts from scratch). A policy of your own would
-need current.py to ask the policy at every step; miniloop refuses one with a clear error
-rather than silently ignoring it.
+The default policy keeps one *set* loop per thread, in a thread-local object of its own:
+two policy objects know different loops, and replacing the policy forgets every set loop
+(every CPython asyncio test module ends with `set_event_loop_policy(None)` for that).
+Libraries plug in by subclassing `DefaultEventLoopPolicy` and overriding `new_event_loop()`
+(pytest-asyncio does), or by writing a policy from scratch.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import warnings
 
-from . import current
+from . import versions
+from .abstractloop import AbstractEventLoop
 from .loop import EventLoop
 
 __all__ = ("AbstractEventLoopPolicy", "DefaultEventLoopPolicy",
@@ -28,57 +31,88 @@ __all__ = ("AbstractEventLoopPolicy", "DefaultEventLoopPolicy",
 class AbstractEventLoopPolicy:
     """What a policy can be asked: the current loop of this thread, or a new one."""
 
-    def get_event_loop(self) -> EventLoop:
+    def get_event_loop(self) -> AbstractEventLoop:
         raise NotImplementedError
 
-    def set_event_loop(self, loop: EventLoop | None) -> None:
+    def set_event_loop(self, loop: AbstractEventLoop | None) -> None:
         raise NotImplementedError
 
-    def new_event_loop(self) -> EventLoop:
+    def new_event_loop(self) -> AbstractEventLoop:
         raise NotImplementedError
+
+
+class _SetLoops(threading.local):
+    loop: AbstractEventLoop | None = None  # the loop set_event_loop() chose for this thread
+    set_called = False                     # set_event_loop() was called (even with None)
 
 
 class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
-    """One set loop per thread, created on demand in the main thread (see current.py)."""
+    """One set loop per thread, created on demand in the main thread."""
 
-    def get_event_loop(self) -> EventLoop:
-        return current.get_event_loop()
+    def __init__(self) -> None:
+        self._local = _SetLoops()  # this policy's set loops, one per thread
 
-    def set_event_loop(self, loop: EventLoop | None) -> None:
-        current.set_event_loop(loop)
+    def get_event_loop(self) -> AbstractEventLoop:
+        """This thread's set loop; in the main thread, if nothing was ever set, a new one
+        (with a DeprecationWarning since 3.12, the first step of removing that convenience)."""
+        local = self._local
+        if (local.loop is None and not local.set_called
+                and threading.current_thread() is threading.main_thread()):
+            if versions.IMPLICIT_LOOP_DEPRECATED:
+                warnings.warn("There is no current event loop", DeprecationWarning,
+                              stacklevel=_first_frame_outside_miniloop())
+            self.set_event_loop(self.new_event_loop())
+        if local.loop is None:
+            raise RuntimeError("There is no current event loop in thread "
+                               f"{threading.current_thread().name!r}.")
+        return local.loop
 
-    def new_event_loop(self) -> EventLoop:
-        return current.new_event_loop()
+    def set_event_loop(self, loop: AbstractEventLoop | None) -> None:
+        self._local.set_called = True  # (asyncio records the call even when it then refuses)
+        if loop is not None and not isinstance(loop, AbstractEventLoop):
+            raise TypeError(f"loop must be an instance of AbstractEventLoop or None, "
+                            f"not '{type(loop).__name__}'")
+        self._local.loop = loop
+
+    def new_event_loop(self) -> AbstractEventLoop:
+        """A fresh loop; a subclass overrides this to make loops of its own kind."""
+        return EventLoop()
+
+    def _forget_set_loops(self) -> None:
+        self._local = _SetLoops()
 
 
-_policy: DefaultEventLoopPolicy | None = None  # asyncio keeps its policy in a global too
-_lock = threading.Lock()                      # two threads asking first get the same policy
+def _first_frame_outside_miniloop() -> int:
+    """The stacklevel that points a warning at the caller's line, not at miniloop's own
+    frames (get_event_loop() may be reached through Future(), gather(), ...)."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module == "miniloop" or module.startswith("miniloop.")):
+            break
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
-def get_event_loop_policy() -> DefaultEventLoopPolicy:
+_policy: AbstractEventLoopPolicy | None = None  # asyncio keeps its policy in a global too
+_lock = threading.Lock()                        # two threads asking first get the same policy
+
+
+def get_event_loop_policy() -> AbstractEventLoopPolicy:
     """The policy in use; a default one is made on first use."""
     global _policy
-    with _lock:
-        if _policy is None:
-            _policy = DefaultEventLoopPolicy()
-        return _policy
+    if _policy is None:
+        with _lock:
+            if _policy is None:
+                _policy = DefaultEventLoopPolicy()
+    return _policy
 
 
 def set_event_loop_policy(policy: AbstractEventLoopPolicy | None) -> None:
-    """Replace the policy; None brings back a fresh default one. Either way the loops that
-    were set in each thread are forgotten, because they belonged to the old policy."""
+    """Replace the policy; None brings back a fresh default one (which knows no set loop:
+    the loops set through the old policy belonged to it)."""
     global _policy
     if policy is not None and not isinstance(policy, AbstractEventLoopPolicy):
         raise TypeError(f"policy must be an instance of AbstractEventLoopPolicy or None, "
                         f"not '{type(policy).__name__}'")
-    if policy is not None and type(policy) is not DefaultEventLoopPolicy:
-        # asyncio would route every get_event_loop() through it; miniloop cannot.
-        raise NotImplementedError(
-            f"miniloop has only asyncio's default event loop policy, not "
-            f"'{type(policy).__name__}'; pass loop_factory= to run() or Runner() instead")
-    with _lock:
-        # (In asyncio even set_event_loop() makes the default policy, so None always
-        # replaces one; only setting the policy already in use keeps the set loops.)
-        if policy is None or policy is not _policy:
-            current._state = current._ThreadState()
-        _policy = policy
+    _policy = policy

@@ -1,4 +1,4 @@
-"""The socket transport: a connected socket, its protocol, and a write buffer, on the poller.
+"""The socket transport: a connected stream socket, its protocol and a write buffer.
 
 What you learn here: how `sock_recv` (sockets.py) becomes a transport. The I/O is the same
 try-then-wait, turned inside out: instead of a coroutine that waits for one read, the
@@ -22,34 +22,27 @@ The life of a connection, in asyncio's order (compat_tests/test_transports.py pi
    and gets to the same place without waiting. An error (the peer reset, a protocol
    callback raised) does the same with the error: `connection_lost(exc)`.
 
-`connection_lost` is always called exactly once, always last, always through `call_soon`
-(or from the write callback that flushed the last byte): never from inside your own call
-to `close()` or `write()`.
-
-`SelectorTransport` holds what this transport shares with the datagram one (datagrams.py):
-extra info, reading on and off, closing, fatal errors. `SocketTransport` is the stream.
+Closing, reading on and off, and fatal errors are shared with the datagram transport:
+selectortransport.py. This module is the stream: reading, writing, write_eof.
 """
 
 from __future__ import annotations
 
-import collections
 import itertools
 import os
 import socket
-import warnings
 from typing import Any
 
 from . import versions
 from .errors import logger
 from .protocols import BufferedProtocol
-from .transports import FlowControl, Transport
-from .transportsocket import TransportSocket
+from .selectortransport import (
+    CONNLOST_WRITES_BEFORE_WARNING,
+    SelectorTransport,
+    set_result_unless_cancelled,
+)
 
-__all__ = ("SelectorTransport", "SocketTransport", "set_result_unless_cancelled")
-
-# After this many writes to a lost connection, each further one logs a warning (asyncio's
-# LOG_THRESHOLD_FOR_CONNLOST_WRITES): a program that keeps writing into the void is told.
-CONNLOST_WRITES_BEFORE_WARNING = 5
+__all__ = ("SocketTransport", "check_no_ssl")
 
 # sendmsg() takes a list of buffers, at most the system's IOV_MAX of them per call.
 try:
@@ -58,10 +51,11 @@ except (AttributeError, OSError, ValueError):
     IOV_MAX = 0  # no sendmsg: send one buffer at a time
 
 
-def set_result_unless_cancelled(fut: Any, result: Any) -> None:
-    """A waiter whose caller gave up (cancelled) is left alone."""
-    if not fut.cancelled():
-        fut.set_result(result)
+def check_no_ssl(ssl: object) -> None:
+    """TLS is not part of miniloop (yet): say so, rather than silently serve plain text.
+    NotImplementedError, as asyncio's abstract loop raises for what a loop lacks."""
+    if ssl:
+        raise NotImplementedError("miniloop does not implement TLS transports (ssl=...)")
 
 
 def set_nodelay(sock: socket.socket) -> None:
@@ -70,165 +64,6 @@ def set_nodelay(sock: socket.socket) -> None:
     if (sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
             and sock.proto == socket.IPPROTO_TCP):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class SelectorTransport(FlowControl, Transport):
-    """A transport over a non-blocking socket that the loop's poller watches."""
-
-    max_size = 256 * 1024  # the most one recv() asks for
-
-    # None once closed; a class attribute, so that __del__ works even if __init__ failed.
-    _sock: socket.socket = None  # type: ignore[assignment]
-
-    def __init__(self, loop: Any, sock: socket.socket, protocol: Any,
-                 extra: dict[str, Any] | None = None, server: Any = None) -> None:
-        super().__init__(extra, loop)
-        self._extra["socket"] = TransportSocket(sock)
-        try:
-            self._extra["sockname"] = sock.getsockname()
-        except OSError:
-            self._extra["sockname"] = None
-        if "peername" not in self._extra:  # an accepted socket comes with its peer's address
-            try:
-                self._extra["peername"] = sock.getpeername()
-            except OSError:
-                self._extra["peername"] = None
-        self._sock = sock
-        self._sock_fd = sock.fileno()     # kept: the fd we unregister, even once closed
-        self.set_protocol(protocol)
-        self._server = server             # the Server that accepted us, told when we end
-        self._buffer: collections.deque[Any] = collections.deque()  # what waits to be sent
-        self._conn_lost = 0               # >0: connection_lost is scheduled (then: writes since)
-        self._closing = False             # close() was called, or we are going down
-        self._paused = False              # pause_reading() was called
-        if server is not None:
-            server._attach(self)
-
-    def __repr__(self) -> str:
-        info = [type(self).__name__]
-        if self._sock is None:
-            info.append("closed")
-        elif self._closing:
-            info.append("closing")
-        info.append(f"fd={self._sock_fd}")
-        if self._loop is not None and not self._loop.is_closed():
-            info.append("read=polling" if self.is_reading() else "read=idle")
-            state = "polling" if self._buffer else "idle"
-            info.append(f"write=<{state}, bufsize={self.get_write_buffer_size()}>")
-        return f"<{' '.join(info)}>"
-
-    def set_protocol(self, protocol: Any) -> None:
-        self._protocol = protocol
-
-    def get_protocol(self) -> Any:
-        return self._protocol
-
-    def is_closing(self) -> bool:
-        return self._closing
-
-    def get_write_buffer_size(self) -> int:
-        return sum(map(len, self._buffer))
-
-    # == Reading on and off ====================================================================
-
-    def is_reading(self) -> bool:
-        return not self._closing and not self._paused
-
-    def pause_reading(self) -> None:
-        """Unregister the reader: the kernel's buffer fills, and TCP slows the peer down."""
-        if not self.is_reading():
-            return
-        self._paused = True
-        self._loop._remove_reader(self._sock_fd)
-        if self._loop.get_debug():
-            logger.debug("%r pauses reading", self)
-
-    def resume_reading(self) -> None:
-        if self._closing or not self._paused:
-            return
-        self._paused = False
-        self._add_reader(self._sock_fd, self._read_ready)
-        if self._loop.get_debug():
-            logger.debug("%r resumes reading", self)
-
-    def _add_reader(self, fd: int, callback: Any, *args: Any) -> None:
-        """Register for reading, unless reading was paused (or the transport closed) meanwhile:
-        the registration scheduled at creation finds out only when it runs."""
-        if self.is_reading():
-            self._loop._add_reader(fd, callback, *args)
-
-    def _read_ready(self) -> None:
-        raise NotImplementedError  # the socket is readable: each kind of transport reads
-
-    # == Closing ===============================================================================
-
-    def close(self) -> None:
-        """Stop reading now; connection_lost(None) once what is buffered has been sent."""
-        if self._closing:
-            return
-        self._closing = True
-        self._loop._remove_reader(self._sock_fd)
-        if not self._buffer:
-            self._conn_lost += 1
-            self._loop._remove_writer(self._sock_fd)
-            self._loop.call_soon(self._call_connection_lost, None)
-
-    def abort(self) -> None:
-        """Close at once: the buffer is dropped, connection_lost(None) on the next turn."""
-        self._force_close(None)
-
-    def __del__(self, _warn: Any = warnings.warn) -> None:
-        if self._sock is not None:
-            _warn(f"unclosed transport {self!r}", ResourceWarning, source=self)
-            self._sock.close()
-            if self._server is not None:
-                self._server._detach(self)
-
-    def _fatal_error(self, exc: BaseException,
-                     message: str = "Fatal error on transport") -> None:
-        """Something failed: report it, then go down with `exc` as connection_lost's reason.
-
-        An OSError (the peer reset the connection, a broken pipe) is the network's doing, not
-        a bug: asyncio reports it only in debug mode, as a DEBUG log line. Anything else (a
-        protocol callback that raised) goes to the loop's exception handler with `message`.
-        """
-        if isinstance(exc, OSError):
-            if self._loop.get_debug():
-                logger.debug("%r: %s", self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                "message": message,
-                "exception": exc,
-                "transport": self,
-                "protocol": self._protocol,
-            })
-        self._force_close(exc)
-
-    def _force_close(self, exc: BaseException | None) -> None:
-        if self._conn_lost:  # connection_lost is already on its way
-            return
-        if self._buffer:
-            self._buffer.clear()
-            self._loop._remove_writer(self._sock_fd)
-        if not self._closing:
-            self._closing = True
-            self._loop._remove_reader(self._sock_fd)
-        self._conn_lost += 1
-        self._loop.call_soon(self._call_connection_lost, exc)
-
-    def _call_connection_lost(self, exc: BaseException | None) -> None:
-        """The last thing that happens: tell the protocol, close the socket, forget it all
-        (the protocol and the loop too: no reference cycles survive a connection)."""
-        try:
-            self._protocol.connection_lost(exc)
-        finally:
-            self._sock.close()
-            self._sock = None  # type: ignore[assignment]
-            self._protocol = None
-            self._loop = None
-            server, self._server = self._server, None
-            if server is not None:
-                server._detach(self)
 
 
 class SocketTransport(SelectorTransport):

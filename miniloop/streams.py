@@ -347,9 +347,9 @@ class StreamWriter:
         await self._protocol._drain_helper()
 
     async def start_tls(self, sslcontext: Any, **kwds: Any) -> None:
-        """asyncio upgrades the connection to TLS in place; miniloop has no TLS transport."""
-        from .dropin import MissingFeatureError  # here: dropin.py imports this module
-        raise MissingFeatureError("miniloop does not implement TLS transports (start_tls)")
+        """asyncio upgrades the connection to TLS in place; miniloop has no TLS transport,
+        and says so as `ssl=` does (sockettransport.py)."""
+        raise NotImplementedError("miniloop does not implement TLS transports (start_tls)")
 
     def __del__(self, warnings: Any = warnings) -> None:
         # A writer collected while its connection is open closes it, and says so.

@@ -159,8 +159,11 @@ class TaskGroup:
         else:
             assert self._loop is not None
             task = self._loop.create_task(coro, name=name, context=context)
-            self._tasks[task] = None
-            task.add_done_callback(self._on_task_done)
+            if versions.EAGER_TASKS and task.done():  # an eager task that finished at once
+                self._on_task_done(task)
+            else:
+                self._tasks[task] = None
+                task.add_done_callback(self._on_task_done)
             return task
         if versions.TASKGROUP_UNCANCELS_AFTER_TASKS:
             coro.close()  # before 3.13 it is left unclosed ("coroutine ... was never awaited")
@@ -173,7 +176,7 @@ class TaskGroup:
                 task.cancel()
 
     def _on_task_done(self, task: Task[Any]) -> None:
-        del self._tasks[task]
+        self._tasks.pop(task, None)  # (an eager task done at once was never added)
         if self._on_completed is not None and not self._tasks and not self._on_completed.done():
             self._on_completed.set_result(True)  # the last task: wake __aexit__
         if task.cancelled():

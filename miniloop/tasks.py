@@ -35,9 +35,10 @@ import itertools
 import weakref
 from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
-from . import current, versions
+from . import current, stacks, versions
 from .coroutines import iscoroutine
 from .exceptions import CancelledError, InvalidStateError
 from .futures import PENDING, Future, FutureLoop, isfuture
@@ -73,6 +74,8 @@ class TaskLoop(FutureLoop, Protocol):
 
     def _check_thread(self) -> None: ...
 
+    def is_running(self) -> bool: ...
+
 
 class Task(Future[T]):
     """A coroutine wrapped in a Future, scheduled to run on the loop."""
@@ -82,7 +85,10 @@ class Task(Future[T]):
     _log_destroy_pending = True  # complain in __del__ if the task is collected unfinished
 
     def __init__(self, coro: Coroutine[Any, Any, T], *, loop: EventLoop | None = None,
-                 name: object = None, context: contextvars.Context | None = None) -> None:
+                 name: object = None, context: contextvars.Context | None = None,
+                 eager_start: bool = False) -> None:
+        if eager_start and not versions.EAGER_TASKS:
+            raise TypeError("'eager_start' is an invalid keyword argument for Task()")
         super().__init__(loop=loop)
         if self._source_traceback:  # debug: this __init__ is not where the task came from
             del self._source_traceback[-1]
@@ -98,12 +104,15 @@ class Task(Future[T]):
         self._name: str | int = next(_task_numbers) if name is None else str(name)
         self._context = contextvars.copy_context() if context is None else context
         self._fut_waiter: Future[Any] | None = None  # the future we are suspended on
-        # The first step is scheduled, not run: create_task() returns before the coroutine
-        # has executed a single line.
-        self._schedule_step()
         self._loop._tasks.add(self)
         if self._loop._instruments:
             self._loop._notify("task_created", task=self, parent=self._loop._current_task)
+        if eager_start and self._loop.is_running():
+            self._start_eagerly()  # (eager.py)
+        else:
+            # The first step is scheduled, not run: create_task() returns before the
+            # coroutine has executed a single line.
+            self._schedule_step()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {' '.join(task_info(self))}>"
@@ -119,6 +128,14 @@ class Task(Future[T]):
 
     def get_coro(self) -> Coroutine[Any, Any, T]:
         return self._coro
+
+    def get_stack(self, *, limit: int | None = None) -> list[FrameType]:
+        """The frames of the coroutine where it is now (stacks.py)."""
+        return stacks.get_stack(self, limit=limit)
+
+    def print_stack(self, *, limit: int | None = None, file: TextIO | None = None) -> None:
+        """Print get_stack(), or a failed task's traceback (stacks.py)."""
+        stacks.print_stack(self, limit=limit, file=file)
 
     if versions.TASK_GET_CONTEXT:
 
@@ -225,6 +242,18 @@ class Task(Future[T]):
         # `test_never_retrieved_is_reported_as_soon_as_the_task_is_dropped`). So every frame
         # between the loop and the coroutine lets go of what it ran, as asyncio's do.
         del self
+
+    def _start_eagerly(self) -> None:
+        """Take the first step now, inside the creator's step (3.12's eager_start, see
+        eager.py): for that step this task is current, then the creator is again."""
+        loop = self._loop
+        creator, loop._current_task = loop._current_task, None  # _step makes us current
+        try:
+            self._context.run(self._step)
+        finally:
+            loop._current_task = creator
+        if self.done():  # asyncio lets go of a coroutine that finished eagerly (get_coro()
+            self._coro = None  # type: ignore[assignment]  # is None, the repr drops it)
 
     # FAST PATH [task-in-ready-queue]: docs/fast-paths.md
     def _schedule_step(self) -> None:

@@ -2,7 +2,8 @@
 
 What you learn here: a Unix socket is a stream socket whose address is a path in the file
 system instead of (host, port), so everything above the socket is the same as for TCP: the
-same socket transport (sockettransport.py), the same Server (servers.py). What is new is
+same socket transport (sockettransport.py), the same Server (servers.py, listening.py).
+What is new is
 the file: binding creates it, and it outlives the socket unless someone removes it.
 
 * create_unix_server first removes a *stale* socket file at the path (one a dead server
@@ -26,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
-from .servers import Server, check_no_ssl
+from .servers import Server
+from .sockettransport import check_no_ssl
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -26,6 +26,12 @@ def at_least(version: tuple[int, int]) -> bool:
 NAN_DEADLINE_REACHES_POLL = _V >= (3, 13)
 
 # -- Tasks ------------------------------------------------------------------------------
+# Eager tasks are new in 3.12: Task(eager_start=True), eager_task_factory, and a TaskGroup
+# that takes a task already done at creation as done at once. (compat_tests/test_eager.py)
+EAGER_TASKS = _V >= (3, 12)
+# 3.13.0 names a task made by a task factory after the fact even when no name was given: it
+# is then called "None". (test_a_factory_task_without_a_name; later 3.13 releases differ)
+FACTORY_TASK_NAMED_NONE = _V >= (3, 13)
 # Task.get_context() is new in 3.12. (test_task_get_context)
 TASK_GET_CONTEXT = _V >= (3, 12)
 # 3.13: uncancel() down to zero also drops a cancel() not yet delivered.
@@ -72,6 +78,9 @@ SLEEP_REJECTS_NAN = _V >= (3, 13)
 # -- The rest of the process ------------------------------------------------------------
 # 3.12: get_event_loop() that has to create a loop warns DeprecationWarning.
 IMPLICIT_LOOP_DEPRECATED = _V >= (3, 12)
+# 3.12: the child of os.fork() forgets the set loops too (the running loop, always).
+# (test_a_forked_child_can_run_its_own_loop)
+FORK_FORGETS_LOOP = _V >= (3, 12)
 # 3.12 runs a custom exception handler in the failing task's or handle's context.
 HANDLER_RUNS_IN_CONTEXT = _V >= (3, 12)
 # 3.12: shutdown_default_executor(timeout), and run()'s bounded wait for the executor.

@@ -111,6 +111,17 @@ def test_python_m_miniloop_really_runs_the_program_on_miniloop(tmp_path):
     ]
 
 
+def test_a_script_sees_its_argv_and_file_as_with_python(tmp_path):
+    (tmp_path / "where.py").write_text(
+        "import sys\n"
+        "print(sys.argv[0], __file__, __cached__, __spec__, type(__loader__).__name__)\n")
+    plain = run_python("where.py", cwd=tmp_path)
+    swapped = run_python("-m", "miniloop", "where.py", cwd=tmp_path)
+    assert swapped.stdout == plain.stdout
+    assert plain.stdout.split() == ["where.py", str(tmp_path / "where.py"), "None", "None",
+                                    "SourceFileLoader"]
+
+
 def test_an_uncaught_exception_looks_the_same_as_with_python(tmp_path):
     script = tmp_path / "crash.py"
     script.write_text(textwrap.dedent('''
@@ -152,8 +163,9 @@ def test_asyncio_names_resolve_to_miniloop_in_asyncio_layout():
         print(asyncio.sleep is tasks.sleep is miniloop.sleep,
               taskgroups.TaskGroup is miniloop.TaskGroup,
               events.Handle is miniloop.Handle,
-              asyncio.base_events.BaseEventLoop is asyncio.AbstractEventLoop
-              is miniloop.EventLoop,
+              asyncio.base_events.BaseEventLoop is asyncio.SelectorEventLoop
+              is miniloop.EventLoop and issubclass(miniloop.EventLoop,
+                                                   asyncio.events.AbstractEventLoop),
               asyncio.log.logger.name)
     ''')
     assert out.split() == ["True", "True", "True", "True", "asyncio"]
@@ -173,18 +185,17 @@ def test_streams_in_asyncio_layout():
 
 @pytest.mark.parametrize("code, error", [
     ("from asyncio import create_subprocess_shell",
-     "miniloop.dropin.MissingFeatureError: miniloop does not implement "
+     "ImportError: miniloop does not implement "
      "asyncio.create_subprocess_shell (from asyncio.subprocess)"),
     ("import asyncio; asyncio.create_subprocess_exec",
      "miniloop.dropin.MissingFeatureError: miniloop does not implement "
      "asyncio.create_subprocess_exec (from asyncio.subprocess)"),
     ("from asyncio.subprocess import PIPE",
-     "miniloop.dropin.MissingFeatureError: miniloop does not implement "
+     "ImportError: miniloop does not implement "
      "asyncio.subprocess.PIPE"),
     ("import asyncio; closed = type('Closed', (), {'is_closing': lambda self: True})(); "
      "asyncio.StreamWriter(closed, None, None, None).start_tls(None).send(None)",
-     "miniloop.dropin.MissingFeatureError: miniloop does not implement TLS transports "
-     "(start_tls)"),
+     "NotImplementedError: miniloop does not implement TLS transports (start_tls)"),
     ("import asyncio.windows_events",  # not there on Linux with the real asyncio either
      "ModuleNotFoundError: No module named 'asyncio.windows_events'"),
     ("import asyncio; asyncio.no_such_thing",
@@ -203,18 +214,19 @@ def test_names_follow_the_running_python():
         import asyncio
         from miniloop.dropin import MissingFeatureError
         try:
-            asyncio.eager_task_factory
+            asyncio.QueueShutDown
         except MissingFeatureError:
-            print("eager_task_factory: missing in miniloop")
+            print("QueueShutDown: missing in miniloop")
         except AttributeError:
-            print("eager_task_factory: not in this Python's asyncio either")
-        print(hasattr(asyncio, "QueueShutDown"),
-              "Lock" in asyncio.__all__, "create_subprocess_exec" in asyncio.__all__)
+            print("QueueShutDown: not in this Python's asyncio either")
+        else:
+            print("QueueShutDown: there")
+        print(hasattr(asyncio, "eager_task_factory"), "Lock" in asyncio.__all__)
     ''')
     assert out.splitlines() == [
-        "eager_task_factory: missing in miniloop" if sys.version_info >= (3, 12) else
-        "eager_task_factory: not in this Python's asyncio either",
-        f"{sys.version_info >= (3, 13)} True False",
+        "QueueShutDown: there" if sys.version_info >= (3, 13) else
+        "QueueShutDown: not in this Python's asyncio either",
+        f"{sys.version_info >= (3, 12)} True",
     ]
 
 
@@ -259,19 +271,38 @@ def test_unittest_async_tests_and_mock_patch_run_on_miniloop():
     assert out.startswith("1 True"), out
 
 
-def test_only_the_default_policy_exists():
+def test_feature_detection_answers_quietly():
+    out = run_miniloop_code('''
+        import asyncio
+        print(hasattr(asyncio, "create_subprocess_exec"),
+              getattr(asyncio, "create_subprocess_exec", None))
+        try:
+            asyncio.create_subprocess_exec
+        except AttributeError as exc:
+            print(type(exc).__name__, exc)
+    ''')
+    assert out.splitlines() == [
+        "False None",
+        "MissingFeatureError miniloop does not implement asyncio.create_subprocess_exec (from "
+        "asyncio.subprocess); this program's asyncio is miniloop, see miniloop/dropin.py",
+    ]
+
+
+def test_a_custom_policy_is_honoured_under_the_drop_in():
     out = run_miniloop_code('''
         import asyncio
 
         class Custom(asyncio.DefaultEventLoopPolicy):
-            pass
+            def new_event_loop(self):
+                print("Custom.new_event_loop")
+                return super().new_event_loop()
 
-        try:
-            asyncio.set_event_loop_policy(Custom())
-        except NotImplementedError as exc:
-            print(exc)
+        asyncio.set_event_loop_policy(Custom())
+        async def main():
+            return "done"
+        print(asyncio.run(main()))
     ''')
-    assert out.startswith("miniloop has only asyncio's default event loop policy, not 'Custom'")
+    assert out.splitlines() == ["Custom.new_event_loop", "done"]
 
 
 def test_the_layout_table_is_asyncio_s_own():
@@ -289,10 +320,30 @@ def test_the_layout_table_is_asyncio_s_own():
     for home, public in dropin.PUBLIC.items():
         real = importlib.import_module(f"asyncio.{home}")
         assert sorted(getattr(real, "__all__", ())) == on_this_python(public), home
-        for name in dropin.MODULE_ONLY.get(home, ()):
+        for name in on_this_python(dropin.MODULE_ONLY.get(home, ())):
             assert hasattr(real, name), f"asyncio.{home}.{name}"
         if home not in dropin.NOT_REEXPORTED:
             reexported.update(on_this_python(public))
     assert all(hasattr(asyncio, name) for name in reexported)
     # (3.11's asyncio.__all__ forgets TaskGroup, which asyncio.TaskGroup has all the same.)
-    assert set(asyncio.__all__) | {"TaskGroup"} == reexported
+    in_all = {n for n in reexported if sys.version_info >= dropin.IN_ALL_SINCE.get(n, (0, 0))}
+    assert set(asyncio.__all__) == in_all
+
+
+def test_the_abstract_loop_has_asyncio_s_methods_and_signatures():
+    """miniloop.AbstractEventLoop offers every public method of this Python's asyncio
+    AbstractEventLoop, with the same parameters (3.13's keep_alive= aside)."""
+    import asyncio
+    import inspect
+
+    import miniloop
+
+    def methods(cls):
+        return {name: inspect.signature(member) for name, member in vars(cls).items()
+                if not name.startswith("_") and callable(member)}
+
+    real, ours = methods(asyncio.AbstractEventLoop), methods(miniloop.AbstractEventLoop)
+    assert sorted(real) == sorted(ours)
+    for name, signature in real.items():
+        parameters = [p for p in signature.parameters.values() if p.name != "keep_alive"]
+        assert str(signature.replace(parameters=parameters)) == str(ours[name]), name
