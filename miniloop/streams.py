@@ -214,8 +214,26 @@ class StreamReaderProtocol(FlowControlMixin, Protocol):
             self._stream_writer = writer
         result = self._client_connected_cb(reader, writer)
         if iscoroutine(result):
+            # The task has no awaiter: its done-callback reports a failure, and closes the
+            # connection. (Defined here, so that its name in the loop's report of a failing
+            # callback is asyncio's: StreamReaderProtocol.connection_made.<locals>.callback.)
+            def callback(task: Task[Any]) -> None:
+                if versions.CANCELLED_CLIENT_TASK_CLOSES and task.cancelled():
+                    transport.close()
+                    return
+                # Before 3.13 a cancelled task makes task.exception() raise CancelledError
+                # here, and the loop reports the failing callback.
+                exc = task.exception()
+                if exc is not None:
+                    self._loop.call_exception_handler({
+                        "message": "Unhandled exception in client_connected_cb",
+                        "exception": exc,
+                        "transport": transport,
+                    })
+                    transport.close()
+
             self._task = self._loop.create_task(result)
-            self._task.add_done_callback(_client_task_done(transport, self._loop))
+            self._task.add_done_callback(callback)
         self._strong_reader = None
 
     def data_received(self, data: bytes) -> None:
@@ -256,26 +274,6 @@ class StreamReaderProtocol(FlowControlMixin, Protocol):
 
     def _get_close_waiter(self, stream: StreamWriter) -> Future[None]:
         return self._closed
-
-
-def _client_task_done(transport: Any, loop: Any) -> Callable[[Task[Any]], None]:
-    """The done-callback of client_connected_cb's task: a failure is reported and closes
-    the connection (nobody else would: the task has no awaiter)."""
-    def callback(task: Task[Any]) -> None:
-        if versions.CANCELLED_CLIENT_TASK_CLOSES and task.cancelled():
-            transport.close()
-            return
-        # Before 3.13 a cancelled task makes task.exception() raise CancelledError here,
-        # and the loop reports the failing callback.
-        exc = task.exception()
-        if exc is not None:
-            loop.call_exception_handler({
-                "message": "Unhandled exception in client_connected_cb",
-                "exception": exc,
-                "transport": transport,
-            })
-            transport.close()
-    return callback
 
 
 # == The writer: the transport, plus drain() and wait_closed() ==============================
