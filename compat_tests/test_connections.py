@@ -285,3 +285,28 @@ async def test_connect_accepted_socket(aio, log):
         except ValueError as exc:
             log("a datagram socket:", f"ValueError: {str(exc)[:str(exc).index('got') + 3]}"
                 " DGRAM")
+
+
+@scenario(
+    "connection_made to 127.0.0.1, the second address",
+    "did not wait for the delay: True",
+)
+async def test_happy_eyeballs_starts_the_next_attempt_when_one_fails(aio, log):
+    """A refused attempt starts the next one at once, not after happy_eyeballs_delay."""
+    loop = aio.get_running_loop()
+    with socket.create_server(("127.0.0.1", 0)) as good:
+        answer_with(loop, [V4 + (("127.0.0.1", closed_port()),), V4 + (good.getsockname(),)])
+
+        class Which(aio.Protocol):
+            def connection_made(self, transport):
+                second = transport.get_extra_info("peername") == good.getsockname()
+                log("connection_made to 127.0.0.1,",
+                    "the second address" if second else "the first address")
+
+        started = loop.time()
+        transport, _ = await loop.create_connection(Which, "two.test", 1,
+                                                    happy_eyeballs_delay=30)
+        log("did not wait for the delay:", loop.time() - started < 10)
+        good.accept()[0].close()
+        transport.close()
+        await aio.sleep(0)

@@ -165,19 +165,28 @@ class ConnectionMixin:
                               delay: float) -> socket.socket | None:
         """Happy eyeballs: start the attempts one after another, the next one as soon as the
         last failed or after `delay`; the first connected socket wins, the rest are
-        cancelled. None if every attempt failed."""
+        cancelled (and, as in asyncio, have closed their sockets by the time we return).
+        None if every attempt failed."""
         waiting = collections.deque(attempts)
+        started: list[Future[socket.socket]] = []  # in the order they started
         running: set[Future[socket.socket]] = set()
         try:
             while waiting or running:
                 if waiting:
-                    running.add(self.create_task(waiting.popleft()))
+                    started.append(self.create_task(waiting.popleft()))
+                    running.add(started[-1])
                 done, running = await wait(running, timeout=delay if waiting else None,
                                            return_when=FIRST_COMPLETED)
-                winners = [task for task in done if task.exception() is None]
+                winners = [task for task in started if task in done and task.exception() is None]
                 if winners:
-                    for extra in winners[1:]:  # two connected in the same turn: keep one
-                        extra.result().close()
+                    for task in running:
+                        task.cancel()
+                    if running:
+                        await wait(running)
+                    # Two that connected in the same turn: the later one's socket goes.
+                    for task in started[started.index(winners[0]) + 1:]:
+                        if task.done() and not task.cancelled() and task.exception() is None:
+                            task.result().close()
                     return winners[0].result()
                 # Every task that is done failed: start the next one now, not after the delay.
             return None

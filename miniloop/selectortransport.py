@@ -70,7 +70,7 @@ class SelectorTransport(FlowControl, Transport):
         self.set_protocol(protocol)
         self._server = server             # the Server that accepted us, told when we end
         self._buffer: collections.deque[Any] = collections.deque()  # what waits to be sent
-        self._conn_lost = 0               # >0: connection_lost is scheduled (then: writes since)
+        self._conn_lost = 0               # >0: connection_lost is scheduled; +1 per late write
         self._closing = False             # close() was called, or we are going down
         self._paused = False              # pause_reading() was called
         if server is not None:
@@ -84,6 +84,8 @@ class SelectorTransport(FlowControl, Transport):
             info.append("closing")
         info.append(f"fd={self._sock_fd}")
         if self._loop is not None and not self._loop.is_closed():
+            # asyncio asks its selector; we know it: the fd is watched for reading while
+            # we read, and for writing exactly while the buffer is not empty.
             info.append("read=polling" if self.is_reading() else "read=idle")
             state = "polling" if self._buffer else "idle"
             info.append(f"write=<{state}, bufsize={self.get_write_buffer_size()}>")

@@ -101,6 +101,9 @@ class Server(AbstractServer):
     # == Connections ===========================================================================
 
     def _attach(self, transport: SocketTransport) -> None:
+        # As in asyncio, an assert: a connection accepted just before close() whose transport
+        # is made after it fails here, and is dropped (listening.py, _accept_connection2).
+        assert self._sockets is not None
         self._clients.add(transport)
 
     def _detach(self, transport: SocketTransport) -> None:
