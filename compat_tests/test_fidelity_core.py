@@ -9,6 +9,7 @@ import functools
 import os
 import re
 import socket
+import warnings
 
 from compat_tests.harness import scenario, sync_scenario
 
@@ -280,3 +281,64 @@ async def test_sock_sendto_retries_through_the_sockets_method(aio, log):
                 break
         log("retry calls the method looked up now:", "second" if retries else "the old one")
         log("sent", await sending)
+
+
+@sync_scenario(
+    "throw(ValueError, None, None): ValueError ()",
+    "throw(ValueError, (1, 2)): ValueError (1, 2)",
+    "throw(ValueError): ValueError ()",
+    "throw(ValueError('x')): ValueError ('x',)",
+    "throw(ValueError, 'v'): ValueError ('v',)",
+    "throw(Exception, Exception('e'), 32): TypeError ('throw() third argument must be a "
+    "traceback',)",
+    "throw(Exception('e'), Exception('e')): TypeError ('instance exception may not have a "
+    "separate value',)",
+    "throw(list): TypeError ('exceptions must be classes deriving BaseException or instances "
+    "of such a class',)",
+    "warnings: 0",
+    changed={(3, 12): [
+        "throw(ValueError, None, None): ValueError ()",
+        "throw(ValueError, (1, 2)): ValueError (1, 2)",
+        "throw(ValueError): ValueError ()",
+        "throw(ValueError('x')): ValueError ('x',)",
+        "throw(ValueError, 'v'): ValueError ('v',)",
+        "throw(Exception, Exception('e'), 32): TypeError ('throw() third argument must be a "
+        "traceback',)",
+        "throw(Exception('e'), Exception('e')): TypeError ('instance exception may not have a "
+        "separate value',)",
+        "throw(list): TypeError ('exceptions must be classes deriving BaseException or "
+        "instances of such a class',)",
+        "warnings: 5",
+    ]},
+)
+def test_the_await_iterator_throw_takes_what_a_generator_takes(aio, log):
+    # The (type, value, traceback) form is a generator's; 3.12 deprecates it on both.
+    loop = aio.new_event_loop()
+    try:
+        awaiting = loop.create_future().__await__()
+        forms = [(ValueError, None, None), (ValueError, (1, 2)), (ValueError,),
+                 (ValueError("x"),), (ValueError, "v"), (Exception, Exception("e"), 32),
+                 (Exception("e"), Exception("e")), (list,)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for form in forms:
+                try:
+                    awaiting.throw(*form)
+                except BaseException as exc:
+                    shown = ", ".join(t.__name__ if isinstance(t, type) else repr(t)
+                                      for t in form)
+                    log(f"throw({shown}): {type(exc).__name__} {exc.args}")
+        log("warnings:", len(caught))
+    finally:
+        loop.close()
+
+
+@sync_scenario(
+    "a mock with spec=Future: True",
+    "a plain mock: False",
+)
+def test_isfuture_asks_the_class_a_mock_pretends_to_be(aio, log):
+    from unittest import mock
+
+    log("a mock with spec=Future:", aio.isfuture(mock.Mock(aio.Future)))
+    log("a plain mock:", aio.isfuture(mock.Mock()))

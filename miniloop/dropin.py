@@ -28,7 +28,7 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, registry, versions
+from . import coroutines, policies, registry, reprs, versions
 from .loop import EventLoop
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -106,7 +106,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
-    "tasks": ("_swap_current_task",),
+    "format_helpers": ("_get_function_source",),  # CPython's tests build reprs with it
+    "futures": ("_PyFuture",),  # CPython's tests run their Python-implementation classes
+    "tasks": ("_swap_current_task", "_PyTask", "_py_register_task", "_py_unregister_task",
+              "_py_enter_task", "_py_leave_task", "_py_current_task",
+              "_py_swap_current_task"),
     "log": ("logger",),
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
 }
@@ -119,6 +123,8 @@ SINCE: dict[str, tuple[int, int]] = {
     "QueueShutDown": (3, 13),
     "EventLoop": (3, 13),
     "_swap_current_task": (3, 12),
+    "_py_swap_current_task": (3, 12),
+    "_py_current_task": (3, 12),
 }
 
 # Names a module exports only from a later version on (before it, they are importable by
@@ -138,6 +144,14 @@ def _miniloop_objects() -> dict[str, Any]:
     # is all of the last three.
     objects["BaseSelectorEventLoop"] = EventLoop
     objects["_swap_current_task"] = registry._swap_current_task
+    # asyncio has a C and a Python implementation of Future, Task and the registry, and
+    # names the Python ones _PyFuture, _PyTask, _py_register_task...: miniloop's are those.
+    objects["_PyFuture"], objects["_PyTask"] = objects["Future"], objects["Task"]
+    objects["_py_current_task"] = objects["current_task"]
+    objects["_py_swap_current_task"] = registry._swap_current_task
+    objects["_get_function_source"] = reprs.callback_source
+    for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
+        objects[f"_py{name}"] = getattr(registry, name)
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     return objects
@@ -167,6 +181,10 @@ class StandIn(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names the module does not have (see the ModuleType docs).
+        if self.__name__ == "asyncio.events" and name == "_event_loop_policy":
+            # asyncio's global policy, read live (test.support looks at it): None until a
+            # policy is made or set, as in asyncio.
+            return policies._policy
         if name in self._missing:
             where = f"asyncio.{self._missing[name]}"
             what = f"asyncio.{name} (from {where})" if self.__name__ == "asyncio" else (

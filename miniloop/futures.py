@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextvars
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Generator
 from types import GenericAlias, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -73,9 +74,10 @@ def isfuture(obj: object) -> bool:
 
     The class must declare the attribute (whatever its value there), so that a mock or a
     class with a `__getattr__` that answers everything is not mistaken for a future; the
-    instance's value must not be None. That is asyncio's test, word for word.
+    instance's value must not be None. The class is asked as `obj.__class__`, which a mock
+    made with `spec=Future` answers with Future, so that mock counts, as in asyncio.
     """
-    return (hasattr(type(obj), "_asyncio_future_blocking")
+    return (hasattr(obj.__class__, "_asyncio_future_blocking")
             and obj._asyncio_future_blocking is not None)  # type: ignore[attr-defined]
 
 
@@ -335,13 +337,34 @@ class FutureIter:
         """A step, as `__next__`: the value sent in is ignored, as asyncio's iterator does."""
         return self.__next__()
 
-    def throw(self, exc: Any, value: Any = None, traceback: Any = None) -> Future[Any]:
-        """Raise the exception at the `await` (module docstring, 3.)."""
-        if isinstance(exc, type):
-            exc = value if isinstance(value, exc) else exc() if value is None else exc(value)
-        if traceback is not None:
-            exc = exc.with_traceback(traceback)
-        del self, value, traceback  # no reference cycle through this frame (Future.result)
+    def throw(self, exc: Any, *value_and_traceback: Any) -> Future[Any]:
+        """Raise the exception at the `await` (module docstring, 3.). Like a generator's
+        throw(): an exception instance, or a class with an optional value and traceback
+        (that older form warns from 3.12 on)."""
+        if len(value_and_traceback) > 2:
+            raise TypeError(f"throw expected at most 3 arguments, "
+                            f"got {len(value_and_traceback) + 1}")
+        if value_and_traceback and versions.THROW_SIGNATURE_DEPRECATED:
+            warnings.warn("the (type, exc, tb) signature of throw() is deprecated, use the "
+                          "single-arg signature instead.", DeprecationWarning, stacklevel=2)
+        value, tb = (*value_and_traceback, None, None)[:2]
+        if tb is not None and not isinstance(tb, TracebackType):
+            raise TypeError("throw() third argument must be a traceback")
+        if isinstance(exc, type) and issubclass(exc, BaseException):
+            if not isinstance(value, exc):  # made from the value, as `raise` would
+                exc = exc() if value is None else exc(*value) if isinstance(
+                    value, tuple) else exc(value)
+            else:
+                exc = value
+        elif isinstance(exc, BaseException):
+            if value is not None:
+                raise TypeError("instance exception may not have a separate value")
+        else:
+            raise TypeError("exceptions must be classes deriving BaseException or "
+                            "instances of such a class")
+        if tb is not None:
+            exc = exc.with_traceback(tb)
+        del self, value, tb  # no reference cycle through this frame (Future.result)
         try:
             raise exc
         finally:

@@ -135,7 +135,10 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         if _debug_from_environment():
             self.set_debug(True)
         logger.debug("Using selector: %s", self._poller.name)
-        self._add_reader(self._self_reader.fileno(), self._read_from_self)
+        # (Straight to the poller, not through `_add_reader`: a subclass that overrides
+        # that, such as CPython's test loop, has not finished its own __init__ yet.)
+        self._poller.add_reader(self._self_reader.fileno(),
+                                Handle(self._read_from_self, (), self, None))
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} running={self.is_running()} "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
+from typing import Any
 
 from . import versions
 from .abstractloop import AbstractEventLoop
@@ -77,6 +78,14 @@ class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
     def new_event_loop(self) -> AbstractEventLoop:
         """A fresh loop; a subclass overrides this to make loops of its own kind."""
         return EventLoop()
+
+    def get_child_watcher(self) -> Any:
+        """Child watchers (subprocesses) are not in miniloop: NotImplementedError, what
+        asyncio's policies without them raise, so that code which checks goes on."""
+        raise NotImplementedError("miniloop does not implement child watchers")
+
+    def set_child_watcher(self, watcher: Any) -> None:
+        raise NotImplementedError("miniloop does not implement child watchers")
 
     def _forget_set_loops(self) -> None:
         self._local = _SetLoops()

@@ -41,6 +41,9 @@ UNCANCEL_CLEARS_PENDING_CANCEL = _V >= (3, 13)
 # -- Futures and coroutines -------------------------------------------------------------
 # 3.13 wraps a StopIteration given to set_exception() in a RuntimeError; before, TypeError.
 FUTURE_WRAPS_STOPITERATION = _V >= (3, 13)
+# 3.12 deprecates throw(type, value, traceback) on the await iterator, as on generators.
+# (test_the_await_iterator_throw_takes_what_a_generator_takes)
+THROW_SIGNATURE_DEPRECATED = _V >= (3, 12)
 # 3.12 no longer counts plain generators (old @coroutine remains) as coroutines.
 GENERATORS_ARE_NOT_COROUTINES = _V >= (3, 12)
 # 3.13 shows no callback arguments in reprs outside debug mode.

@@ -14,8 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from .handles import Handle
+from .poller import make_poller
 
 if TYPE_CHECKING:
+    import selectors
+
     from _typeshed import FileDescriptorLike
 
     from .loop import EventLoop
@@ -30,6 +33,7 @@ class WatchMixin:
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
         _poller: Poller
         _closed: bool
+        _notify: Callable[..., None]
         def _check_closed(self) -> None: ...
 
     def add_reader(self, fd: FileDescriptorLike, callback: Callable[..., object],
@@ -77,6 +81,18 @@ class WatchMixin:
         if self._closed:
             return False
         return self._poller.remove_writer(fd)
+
+    @property
+    def _selector(self) -> selectors.BaseSelector:
+        """asyncio's name for the selector loop's selector, which some code reads."""
+        return self._poller._selector
+
+    @_selector.setter
+    def _selector(self, selector: selectors.BaseSelector) -> None:
+        # Code that swaps the selector (CPython's test loop puts a fake one in, whose
+        # select() returns at once for its virtual clock) gets a fresh poller on it; the
+        # registrations made on the old one, the self-pipe's included, stay behind.
+        self._poller = make_poller(selector, self._notify)
 
 
 def _check_fileobj(fd: FileDescriptorLike) -> None:
