@@ -159,7 +159,8 @@ DEFAULT_HIGH_WATER = 64 * 1024  # asyncio's default high-water mark (the low one
 
 
 class FlowControl(WriteTransport):
-    """Water marks for a writing transport, and the pause/resume calls they trigger.
+    """Water marks for a writing transport, and the pause/resume calls they trigger
+    (asyncio's `transports._FlowControlMixin`).
 
     A subclass provides `get_write_buffer_size()`, and calls `_maybe_pause_protocol()`
     after its buffer grew and `_maybe_resume_protocol()` after it shrank.
@@ -176,7 +177,7 @@ class FlowControl(WriteTransport):
     if TYPE_CHECKING:
         _protocol: Any
 
-    def __init__(self, extra: dict[str, Any] | None, loop: Any) -> None:
+    def __init__(self, extra: dict[str, Any] | None = None, loop: Any = None) -> None:
         super().__init__(extra)
         self._loop = loop
         self._protocol_paused = False  # we told the protocol to pause, not yet to resume

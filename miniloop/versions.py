@@ -101,7 +101,7 @@ WRITELINES_SENDS_AT_ONCE = _V >= (3, 12)
 # ("[errno 98] ..."); before, with err.strerror. (test_create_server_on_a_port_in_use)
 BIND_ERROR_SHOWS_ERRNO = _V >= (3, 13)
 # 3.13 create_server skips addresses that cannot be bound (EADDRNOTAVAIL, a family not
-# enabled) and fails only if none is left. (test_create_server_on_a_port_in_use)
+# enabled) and fails only if none is left. (No scenario: it needs a family that is off.)
 CREATE_SERVER_SKIPS_UNAVAILABLE = _V >= (3, 13)
 # 3.12: Server.wait_closed() also waits for the connections to end, not only for close().
 # (test_wait_closed_waits_for_the_clients)
