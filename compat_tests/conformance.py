@@ -38,7 +38,8 @@ import unittest
 from typing import Any, TextIO
 
 MODULES = ("test_queues", "test_locks", "test_waitfor", "test_timeouts", "test_taskgroups",
-           "test_threads", "test_futures", "test_tasks")
+           "test_threads", "test_futures", "test_tasks", "test_protocols",
+           "test_transports")
 PACKAGE = "test.test_asyncio"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXPECTED = pathlib.Path(__file__).with_name("conformance_expected.toml")

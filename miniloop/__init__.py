@@ -11,7 +11,10 @@ list with a line on each):
     2. Waiting on many things: gather.py, wait.py, shield.py, timeouts.py, taskgroups.py
     3. Coordination: waiters.py, loopbound.py, locks.py, semaphores.py, barriers.py,
        queues.py
-    4. Real I/O: watching.py, sockets.py, sendfile.py
+    4. Real I/O: watching.py, sockets.py, sendfile.py; then transports and protocols:
+       protocols.py, transports.py, transportsocket.py, selectortransport.py,
+       sockettransport.py, connections.py, servers.py, listening.py, unix.py,
+       datagrams.py, pipes.py, transportsendfile.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,
@@ -54,16 +57,32 @@ from .policies import (
     get_event_loop_policy,
     set_event_loop_policy,
 )
+from .protocols import (
+    BaseProtocol,
+    BufferedProtocol,
+    DatagramProtocol,
+    Protocol,
+    SubprocessProtocol,
+)
 from .queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
 from .registry import _enter_task, _leave_task, _register_task, _unregister_task
 from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
+from .servers import AbstractServer, Server
 from .shield import shield
 from .sleep import sleep
 from .taskgroups import TaskGroup
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
 from .threads import run_coroutine_threadsafe, to_thread, wrap_future
 from .timeouts import Timeout, timeout, timeout_at, wait_for
+from .transports import (
+    BaseTransport,
+    DatagramTransport,
+    ReadTransport,
+    SubprocessTransport,
+    Transport,
+    WriteTransport,
+)
 from .wait import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 
 # asyncio's names for its base loop class and its selector loop: miniloop's one loop is both.
@@ -100,6 +119,10 @@ __all__: tuple[str, ...] = (
     "FutureCallGraph",
     # dropin.py
     "install",
+    # protocols.py, transports.py, servers.py
+    "BaseProtocol", "Protocol", "BufferedProtocol", "DatagramProtocol", "SubprocessProtocol",
+    "BaseTransport", "ReadTransport", "WriteTransport", "Transport", "DatagramTransport",
+    "SubprocessTransport", "AbstractServer", "Server",
 )
 
 if versions.EAGER_TASKS:

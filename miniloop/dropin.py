@@ -30,6 +30,7 @@ from typing import Any
 
 from . import coroutines, policies, registry, reprs, versions
 from .loop import EventLoop
+from .transports import FlowControl
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
 
@@ -113,6 +114,7 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
               "_py_swap_current_task"),
     "log": ("logger",),
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
+    "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
 }
 
 # Names that appeared in a later version than the oldest one miniloop supports: on an older
@@ -153,6 +155,7 @@ def _miniloop_objects() -> dict[str, Any]:
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
         objects[f"_py{name}"] = getattr(registry, name)
     objects["_is_coroutine"] = coroutines._is_coroutine
+    objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     return objects
 

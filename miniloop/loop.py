@@ -43,18 +43,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import current, versions
 from .abstractloop import AbstractEventLoop
 from .asyncgens import AsyncGenMixin
+from .connections import ConnectionMixin
 from .coroutines import iscoroutine, iscoroutinefunction
+from .datagrams import DatagramMixin
 from .debug import DebugMixin
 from .errors import ExceptionHandlerMixin, logger
 from .executors import ExecutorMixin
 from .futures import Future
 from .handles import Handle, TimerHandle
 from .instruments import Instrument, InstrumentMixin
+from .listening import ServerMixin
+from .pipes import PipeMixin
 from .poller import make_poller
 from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
+from .transportsendfile import TransportSendfileMixin
+from .unix import UnixMixin
 from .watching import WatchMixin
 
 if TYPE_CHECKING:
@@ -81,7 +87,9 @@ def _debug_from_environment() -> bool:
 
 
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
-                SignalMixin, SocketMixin, SendfileMixin, InstrumentMixin, AbstractEventLoop):
+                SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
+                DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin,
+                AbstractEventLoop):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

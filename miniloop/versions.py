@@ -92,3 +92,29 @@ SHUTDOWN_EXECUTOR_TIMEOUT = _V >= (3, 12)
 SHUTDOWN_EXECUTOR_WAIT_BOUNDED = _V >= (3, 13)
 # 3.13: an error translated from concurrent.futures keeps its traceback.
 WRAPPED_ERROR_KEEPS_TRACEBACK = _V >= (3, 13)
+
+# -- Transports, connections and servers ------------------------------------------------
+# 3.12: transport.writelines() sends at once (one sendmsg), without the high-water check.
+# (test_writelines_does_not_pause_the_protocol)
+WRITELINES_SENDS_AT_ONCE = _V >= (3, 12)
+# 3.13 words a bind error (create_server, create_connection's local_addr) with str(err)
+# ("[errno 98] ..."); before, with err.strerror. (test_create_server_on_a_port_in_use)
+BIND_ERROR_SHOWS_ERRNO = _V >= (3, 13)
+# 3.13 create_server skips addresses that cannot be bound (EADDRNOTAVAIL, a family not
+# enabled) and fails only if none is left. (No scenario: it needs a family that is off.)
+CREATE_SERVER_SKIPS_UNAVAILABLE = _V >= (3, 13)
+# 3.12: Server.wait_closed() also waits for the connections to end, not only for close().
+# (test_wait_closed_waits_for_the_clients)
+WAIT_CLOSED_WAITS_FOR_CLIENTS = _V >= (3, 12)
+# Server.close_clients() and abort_clients() are new in 3.13. (test_close_clients)
+SERVER_CLOSE_CLIENTS = _V >= (3, 13)
+# 3.13: create_unix_server(cleanup_socket=True) removes the socket file on close().
+# (test_unix_server_removes_its_socket_file)
+UNIX_SERVER_CLEANUP_SOCKET = _V >= (3, 13)
+# 3.13 datagram transports: sendto(b"") sends an empty datagram (before: nothing), and
+# the write buffer size counts 8 header bytes per queued datagram. (test_sendto_empty)
+DATAGRAM_SENDS_EMPTY = _V >= (3, 13)
+# 3.13 create_datagram_endpoint(sock=) takes any socket but a stream one ("A datagram
+# socket was expected"); before, it wants SOCK_DGRAM ("A UDP Socket was expected").
+# (test_create_datagram_endpoint_argument_errors)
+DATAGRAM_SOCKET_NOT_STREAM = _V >= (3, 13)

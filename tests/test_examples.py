@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -58,9 +59,10 @@ def stop(server: subprocess.Popen[str]) -> None:
     server.stdout.close()
 
 
-@pytest.fixture
-def echo_server(loop: str) -> Iterator[int]:
-    server, port = start("echo_server", loop)
+@pytest.fixture(params=["echo_server", "echo_protocol"])
+def echo_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
+    """Each echo example: on sock_* calls (echo_server) and on a protocol (echo_protocol)."""
+    server, port = start(request.param, loop)
     yield port
     stop(server)
 
@@ -103,6 +105,26 @@ def test_echo_server_survives_a_client_that_resets(echo_server: int) -> None:
     with socket.create_connection(("127.0.0.1", echo_server), timeout=10) as polite:
         polite.sendall(b"still there?")
         assert polite.recv(100) == b"still there?"
+
+
+@LOOPS
+def test_echo_server_with_a_client_that_sends_before_it_reads(echo_server: int) -> None:
+    """8 MiB sent before reading anything: the server's write buffer fills, and it must
+    stop reading rather than give up or lose data (backpressure), then catch up."""
+    message = bytes(range(256)) * (8 * 4096)
+    with socket.create_connection(("127.0.0.1", echo_server), timeout=30) as sock:
+        def send() -> None:
+            sock.sendall(message)
+            sock.shutdown(socket.SHUT_WR)
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(send)
+            time.sleep(0.5)  # let the buffers fill both ways (correct with any delay)
+            reply = bytearray()
+            while data := sock.recv(1 << 16):
+                reply += data
+            sending.result()
+    assert reply == message
 
 
 # == The HTTP server ========================================================================
