@@ -3,7 +3,8 @@
     python -m benchmarks                      # the micro-workloads (benchmarks/workloads.py)
     python -m benchmarks pyperformance        # pyperformance's asyncio benchmarks, drop-in
     python -m benchmarks servers              # real servers under wrk and an echo client
-    python -m benchmarks all --write-docs     # all three; rewrite the numbers in the docs
+    python -m benchmarks hooks                # what the instrument checks cost, unused
+    python -m benchmarks all --write-docs     # all four; rewrite the numbers in the docs
     python -m benchmarks --quick              # tiny sizes, one round, no verdicts: a smoke test
     python -m benchmarks switch spawn         # only rows whose name contains a word
     python -m benchmarks --backends miniloop,asyncio --rounds 9
@@ -29,10 +30,12 @@ from typing import Any
 
 from . import micro
 from .report import load, render_markdown, render_table, save, write_chart
-from .worker import BACKENDS
+from .worker import BACKENDS, UNHOOKED
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
-FAMILIES = ("micro", "pyperformance", "servers")
+FAMILIES = ("micro", "pyperformance", "servers", "hooks")
+# The hooks family: the workloads the tracer issue names, where a check per step would show.
+HOOKS_WORKLOADS = ("switch", "spawn", "timers", "ping-pong")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and one round: a smoke test, no verdicts")
     parser.add_argument("--rounds", type=int, help="rounds per row (default: its own)")
-    parser.add_argument("--backends", help=f"comma-separated, from {', '.join(BACKENDS)}")
+    parser.add_argument("--backends",
+                        help=f"comma-separated, from {', '.join((*BACKENDS, UNHOOKED))}")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS, help="where files go")
     parser.add_argument("--markdown", action="store_true",
                         help="also print the table in Markdown")
@@ -86,6 +90,9 @@ def measure(family: str, words: list[str], quick: bool, rounds: int | None,
     started = time.perf_counter()
     if family == "micro":
         rows, ran = micro.run(words, quick, rounds, backends or list(BACKENDS))
+    elif family == "hooks":  # the instrument checks' cost: miniloop with and without them
+        rows, ran = micro.run(words or list(HOOKS_WORKLOADS), quick, rounds,
+                              backends or ["miniloop", UNHOOKED, "asyncio"])
     elif family == "pyperformance":
         from . import pyperformance_suite
         rows, ran = pyperformance_suite.run(words, quick, rounds, backends)

@@ -35,6 +35,7 @@ __all__ = ("REFERENCE", "SUBJECT", "judge", "load", "ratios", "render_markdown",
 REFERENCE = "asyncio"   # every ratio is to asyncio's default (C-accelerated) loop
 SUBJECT = "miniloop"
 PEER = "asyncio-pure"   # miniloop's apples-to-apples peer: pure Python too
+UNHOOKED = "miniloop-unhooked"  # miniloop without its instrument checks (hooks family)
 
 
 def ratios(row: dict[str, Any], backend: str, to: str = REFERENCE) -> list[float]:
@@ -105,9 +106,9 @@ def cell(row: dict[str, Any], backend: str) -> str:
     return "error" if "error" in result else "-"
 
 
-def ratio_cell(row: dict[str, Any], backend: str = SUBJECT) -> str:
-    """The median ratio to asyncio with its spread: `0.51x (0.48-0.55)`."""
-    samples = ratios(row, backend)
+def ratio_cell(row: dict[str, Any], backend: str = SUBJECT, to: str = REFERENCE) -> str:
+    """The median ratio to asyncio (or `to`) with its spread: `0.51x (0.48-0.55)`."""
+    samples = ratios(row, backend, to)
     if not samples:
         return "-"
     if len(samples) == 1:
@@ -121,7 +122,32 @@ def _target(row: dict[str, Any]) -> str:
     return f"{'<=' if row['better'] == 'lower' else '>='} {row['target']:.2f}"
 
 
+# The hooks family's promise: with no instrument installed, the checks for one cost at most
+# 2% (miniloop against the same code with the checks compiled out, round by round).
+HOOKS_BUDGET = 1.02
+
+
+def _hooks_columns(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """miniloop with its instrument checks, and without (benchmarks/worker.py, UNHOOKED)."""
+    columns = ["workload", "n", *data["backends"], "miniloop / unhooked"]
+    quick = data["meta"].get("quick", False)
+    if not quick:
+        columns += ["budget", "verdict"]
+    rows = []
+    for row in data["rows"]:
+        samples = ratios(row, SUBJECT, to=UNHOOKED)
+        line = [row["name"], f"{row['n']:,}", *(cell(row, b) for b in data["backends"]),
+                ratio_cell(row, to=UNHOOKED)]
+        if not quick:
+            line += [f"<= {HOOKS_BUDGET:.2f}",
+                     judge(samples, HOOKS_BUDGET, "lower") if samples else "not measured"]
+        rows.append(line)
+    return columns, rows
+
+
 def _columns(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    if data["family"] == "hooks":
+        return _hooks_columns(data)
     backends = data["backends"]
     quick = data["meta"].get("quick", False)
     columns = ["workload", "n", *backends, "miniloop / asyncio"]
@@ -227,6 +253,8 @@ def write_chart(path: pathlib.Path, results: list[dict[str, Any]]) -> bool:
     panels: dict[str, list[dict[str, Any]]] = {}
     backends: list[str] = []
     for data in results:
+        if data["family"] == "hooks":  # miniloop against itself: its own table says it all
+            continue
         backends += [b for b in data["backends"] if b not in backends]
         for row in data["rows"]:
             if any(ratios(row, b) for b in data["backends"]):

@@ -10,6 +10,9 @@ that every backend starts from the same clean interpreter and the runner can alt
 between them round by round.
 
     miniloop      miniloop's own loop
+    miniloop-unhooked
+                  miniloop with its instrument checks compiled out (`hooks` family): what
+                  the hooks cost a program that installs no instrument
     asyncio       asyncio's default loop, with the C Task and Future (what people run)
     asyncio-pure  the same loop with `_asyncio` blocked: pure-Python Task and Future,
                   the apples-to-apples peer of miniloop
@@ -26,9 +29,10 @@ import subprocess
 import sys
 from typing import Any
 
-__all__ = ("BACKENDS", "Worker", "load_backend")
+__all__ = ("BACKENDS", "UNHOOKED", "Worker", "load_backend")
 
 BACKENDS = ("miniloop", "asyncio", "asyncio-pure", "uvloop", "rloop")
+UNHOOKED = "miniloop-unhooked"  # only for the `hooks` family
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +42,10 @@ def load_backend(name: str) -> tuple[Any, Any]:
     Must run before anything imports asyncio in this process (for `asyncio-pure`).
     """
     if name == "miniloop":
+        import miniloop
+        return miniloop, miniloop.new_event_loop
+    if name == UNHOOKED:
+        sys.path.insert(0, _unhooked_copy())
         import miniloop
         return miniloop, miniloop.new_event_loop
     if name == "asyncio-pure":
@@ -54,7 +62,37 @@ def load_backend(name: str) -> tuple[Any, Any]:
         return asyncio, rloop.new_event_loop
     if name in ("asyncio", "asyncio-pure"):
         return asyncio, asyncio.new_event_loop
-    raise ValueError(f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")
+    raise ValueError(f"unknown backend {name!r}; expected one of "
+                     f"{', '.join((*BACKENDS, UNHOOKED))}")
+
+
+# Every check the loop makes for instruments (instruments.py) when none may be installed,
+# per module, and what replaces it: `if False:` compiles to nothing at all, so the copy
+# runs the same code with the checks gone.
+HOOK_CHECKS = {
+    "loop.py": ("if self._instruments:", 3),
+    "tasks.py": ("if self._loop._instruments:", 3),
+    "poller.py": ("if self._notify is not None:", 1),
+}
+
+
+def _unhooked_copy() -> str:
+    """A copy of the miniloop package, in a temporary directory, without the hook checks;
+    the directory to put first on sys.path. Fails if the checks are not where expected,
+    so that the comparison cannot quietly measure two identical loops."""
+    import shutil
+    import tempfile
+
+    where = pathlib.Path(tempfile.mkdtemp(prefix="miniloop-unhooked-"))
+    shutil.copytree(REPO / "miniloop", where / "miniloop")
+    for module, (check, count) in HOOK_CHECKS.items():
+        path = where / "miniloop" / module
+        text = path.read_text()
+        if text.count(check) != count:
+            raise RuntimeError(f"{module}: expected {count} x {check!r}, found "
+                               f"{text.count(check)}; update HOOK_CHECKS")
+        path.write_text(text.replace(check, "if False:"))
+    return str(where)
 
 
 def serve(name: str) -> None:

@@ -342,3 +342,31 @@ def test_isfuture_asks_the_class_a_mock_pretends_to_be(aio, log):
 
     log("a mock with spec=Future:", aio.isfuture(mock.Mock(aio.Future)))
     log("a plain mock:", aio.isfuture(mock.Mock()))
+
+
+@sync_scenario(
+    "coroutine 'BaseEventLoop.shutdown_asyncgens' was never awaited",
+    "coroutine 'BaseSelectorEventLoop.sock_recv' was never awaited",
+    "coroutine 'BaseEventLoop.create_connection' was never awaited",
+    "raised TypeError: BaseEventLoop.call_soon() got an unexpected keyword argument 'ctx'",
+)
+def test_loop_methods_carry_asyncio_s_names(aio, log):
+    # Messages name a loop method by the asyncio class that defines it.
+    import gc
+
+    loop = aio.new_event_loop()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loop.shutdown_asyncgens()  # made, then dropped unawaited
+            loop.sock_recv(None, 1)
+            loop.create_connection(object)
+            gc.collect()
+        for warning in caught:
+            log(str(warning.message))
+        try:
+            loop.call_soon(print, ctx=None)
+        except TypeError as exc:
+            log.error("raised", exc)
+    finally:
+        loop.close()

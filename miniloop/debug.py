@@ -26,10 +26,12 @@ What you learn here: what `run(main(), debug=True)`, `loop.set_debug(True)`,
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .coroutines import iscoroutine, iscoroutinefunction
 from .errors import logger
 from .instruments import Instrument
 
@@ -77,14 +79,15 @@ class SlowCallbackLogger(Instrument):
 
 
 class DebugMixin:
-    """get_debug/set_debug, and coroutine origin tracking, on while a loop in debug mode
-    runs."""
+    """get_debug/set_debug, the checks debug mode makes of callbacks and threads, and
+    coroutine origin tracking, on while a loop in debug mode runs."""
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
         _debug: bool
         _instruments: list[Instrument]
         _coroutine_origin_tracking: bool
         _saved_coroutine_origin_tracking_depth: int
+        _thread_id: int | None
 
         def add_instrument(self, instrument: Instrument) -> None: ...
         def remove_instrument(self, instrument: Instrument) -> None: ...
@@ -93,6 +96,19 @@ class DebugMixin:
 
     def get_debug(self) -> bool:
         return self._debug
+
+    def _check_callback(self, callback: object, method: str) -> None:
+        """Debug mode only, as in asyncio: catch `call_soon(coro)` and non-callables early."""
+        if iscoroutine(callback) or iscoroutinefunction(callback):
+            raise TypeError(f"coroutines cannot be used with {method}()")
+        if not callable(callback):
+            raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")
+
+    def _check_thread(self) -> None:
+        """Debug mode only: loop methods other than the *_threadsafe ones are not thread-safe."""
+        if self._thread_id is not None and self._thread_id != threading.get_ident():
+            raise RuntimeError("Non-thread-safe operation invoked on an event loop other "
+                               "than the current one")
 
     def set_debug(self, enabled: bool) -> None:
         """Debug mode's checks are read from `_debug`; its slow-callback log is an

@@ -28,7 +28,8 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, policies, registry, reprs, streams, versions
+from . import coroutines, policies, registry, reprs, sendfile, streams, versions
+from .abstractloop import AbstractEventLoop
 from .loop import EventLoop
 from .transports import FlowControl
 
@@ -107,6 +108,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
+    "constants": ("SENDFILE_FALLBACK_READBUFFER_SIZE",),
     "format_helpers": ("_get_function_source",),  # CPython's tests build reprs with it
     "futures": ("_PyFuture",),  # CPython's tests run their Python-implementation classes
     "tasks": ("_swap_current_task", "_PyTask", "_py_register_task", "_py_unregister_task",
@@ -153,6 +155,8 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_py_current_task"] = objects["current_task"]
     objects["_py_swap_current_task"] = registry._swap_current_task
     objects["_get_function_source"] = reprs.callback_source
+    objects["SENDFILE_FALLBACK_READBUFFER_SIZE"] = sendfile.FALLBACK_BLOCK_SIZE
+    objects["BaseProactorEventLoop"] = BaseProactorEventLoop
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
         objects[f"_py{name}"] = getattr(registry, name)
     objects["_is_coroutine"] = coroutines._is_coroutine
@@ -160,6 +164,16 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
     return objects
+
+
+class BaseProactorEventLoop(AbstractEventLoop):
+    """Windows' completion-port loop, which miniloop does not have. asyncio defines the class
+    on every platform, and code asks `isinstance(loop, BaseProactorEventLoop)` to tell the
+    two kinds of loop apart; here the answer is always no."""
+
+    def __init__(self, proactor: Any) -> None:
+        raise MissingFeatureError("miniloop does not implement asyncio's proactor loop "
+                                  "(Windows); see miniloop/dropin.py")
 
 
 class StandIn(types.ModuleType):

@@ -172,9 +172,3 @@ def _warn_executor_still_running(executor: concurrent.futures.Executor,
                   RuntimeWarning, stacklevel=4)
     executor.shutdown(wait=False)
 
-
-# A wrong keyword argument is reported under the function's qualified name: asyncio's
-# message reads "BaseEventLoop.run_in_executor() got an unexpected keyword argument 'x'",
-# the one a program sees when it passes a keyword meant for `func` (use functools.partial).
-# (scenario test_run_in_executor_takes_no_keyword_arguments)
-ExecutorMixin.run_in_executor.__qualname__ = "BaseEventLoop.run_in_executor"

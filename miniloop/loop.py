@@ -40,11 +40,10 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import current, versions
+from . import current, reprs, versions
 from .abstractloop import AbstractEventLoop
 from .asyncgens import AsyncGenMixin
 from .connections import ConnectionMixin
-from .coroutines import iscoroutine, iscoroutinefunction
 from .datagrams import DatagramMixin
 from .debug import DebugMixin
 from .errors import ExceptionHandlerMixin, logger
@@ -319,19 +318,6 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, As
         if handle._scheduled:
             self._timer_cancelled_count += 1
 
-    def _check_callback(self, callback: object, method: str) -> None:
-        """Debug mode only, as in asyncio: catch `call_soon(coro)` and non-callables early."""
-        if iscoroutine(callback) or iscoroutinefunction(callback):
-            raise TypeError(f"coroutines cannot be used with {method}()")
-        if not callable(callback):
-            raise TypeError(f"a callable object was expected by {method}(), got {callback!r}")
-
-    def _check_thread(self) -> None:
-        """Debug mode only: loop methods other than the *_threadsafe ones are not thread-safe."""
-        if self._thread_id is not None and self._thread_id != threading.get_ident():
-            raise RuntimeError("Non-thread-safe operation invoked on an event loop other "
-                               "than the current one")
-
     # == Futures and tasks =====================================================================
 
     def create_future(self) -> Future[Any]:
@@ -448,3 +434,6 @@ def _stop_loop_when_done(future: Future[Any]) -> None:
         return
     future.get_loop().stop()
 
+
+# In messages, each method is named as asyncio names it (reprs.py).
+reprs.name_methods_as_asyncio(EventLoop, AbstractEventLoop)

@@ -105,3 +105,33 @@ def task_info(task: Any) -> list[str]:
     if task._coro is not None:
         info.insert(2, f"coro=<{format_coroutine(task._coro)}>")
     return info
+
+
+# == asyncio's names for the loop's methods ==================================================
+# Python names a function by its qualified name in some messages: "coroutine
+# 'BaseEventLoop.shutdown_asyncgens' was never awaited", "BaseEventLoop.run_in_executor() got
+# an unexpected keyword argument 'x'". miniloop's loop methods come from mixins (their
+# qualified names say `AsyncGenMixin.shutdown_asyncgens`), so each public one takes the name
+# of the class that defines it in asyncio's Unix loop: BaseEventLoop, unless listed here.
+# (scenarios test_run_in_executor_takes_no_keyword_arguments, test_loop_methods_carry_
+# asyncio_s_names)
+_ASYNCIO_HOME = {
+    **dict.fromkeys(("add_reader", "add_writer", "remove_reader", "remove_writer",
+                     "sock_accept", "sock_connect", "sock_recv", "sock_recv_into",
+                     "sock_recvfrom", "sock_recvfrom_into", "sock_sendall", "sock_sendto"),
+                    "BaseSelectorEventLoop"),
+    **dict.fromkeys(("add_signal_handler", "remove_signal_handler", "close",
+                     "create_unix_connection", "create_unix_server"),
+                    "_UnixSelectorEventLoop"),
+}
+
+
+def name_methods_as_asyncio(loop_class: type, interface: type) -> None:
+    """Give each method of `loop_class` that `interface` (AbstractEventLoop) declares the
+    qualified name asyncio's own has."""
+    for name in vars(interface):
+        if name.startswith("_"):
+            continue
+        function = getattr(loop_class, name)
+        if getattr(function, "__module__", "").startswith("miniloop."):
+            function.__qualname__ = f"{_ASYNCIO_HOME.get(name, 'BaseEventLoop')}.{name}"
