@@ -109,6 +109,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
     "constants": ("SENDFILE_FALLBACK_READBUFFER_SIZE",),
+    "events": ("_py__get_running_loop", "_py__set_running_loop", "_py_get_running_loop",
+               "_py_get_event_loop"),
     "format_helpers": ("_get_function_source",),  # CPython's tests build reprs with it
     "futures": ("_PyFuture",),  # CPython's tests run their Python-implementation classes
     "tasks": ("_swap_current_task", "_PyTask", "_py_register_task", "_py_unregister_task",
@@ -159,6 +161,9 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["BaseProactorEventLoop"] = BaseProactorEventLoop
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
         objects[f"_py{name}"] = getattr(registry, name)
+    for name in ("_get_running_loop", "_set_running_loop", "get_running_loop",
+                 "get_event_loop"):
+        objects[f"_py_{name}"] = objects[name]
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
@@ -264,3 +269,6 @@ def install() -> None:
                        if name in vars(package) and home not in NOT_REEXPORTED
                        and versions.at_least(IN_ALL_SINCE.get(name, (0, 0)))]
     sys.modules.update((module.__name__, module) for module in modules)
+    # asyncio's C accelerator would load the real asyncio's modules behind the stand-ins;
+    # None in sys.modules makes `import _asyncio` raise ImportError, as where it is absent.
+    sys.modules["_asyncio"] = None  # type: ignore[assignment]
