@@ -39,7 +39,8 @@ from typing import Any, TextIO
 
 MODULES = ("test_queues", "test_locks", "test_waitfor", "test_timeouts", "test_taskgroups",
            "test_threads", "test_futures", "test_tasks", "test_protocols",
-           "test_transports", "test_streams", "test_base_events", "test_sock_lowlevel")
+           "test_transports", "test_streams", "test_base_events", "test_sock_lowlevel",
+           "test_server")
 # (test_events waits for subprocesses, #15: every one of its loop tests makes a child
 # watcher in setUp.)
 PACKAGE = "test.test_asyncio"
