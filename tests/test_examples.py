@@ -334,3 +334,15 @@ def test_chat_server_refuses_a_taken_name_and_drops_a_client_too_far_behind(
     sleeper.close()
     alice.close()
     bob.close()
+
+
+def test_the_program_to_watch_prints_the_same_on_both_loops() -> None:
+    program = str(EXAMPLES / "producer_consumer.py")
+    plain = subprocess.run([sys.executable, program], capture_output=True, text=True,
+                           timeout=60)
+    swapped = subprocess.run([sys.executable, "-m", "miniloop", program],
+                             capture_output=True, text=True, timeout=60)
+    assert plain.returncode == swapped.returncode == 0, swapped.stderr
+    assert swapped.stdout == plain.stdout
+    assert plain.stdout.splitlines() == [
+        "consumer-a got 0", "consumer-b got 1", "consumer-a got 2", "consumer-b got 3"]
