@@ -1,0 +1,119 @@
+"""Real libraries on miniloop, through the drop-in: uvicorn serves an ASGI app written here,
+and httpx's async client queries it, both in one program on one loop.
+
+uvicorn runs its h11 protocol on the loop's server and socket transports (create_server,
+pause_reading, write buffering); httpx runs on anyio's asyncio backend, which reads some of
+asyncio's private names at start-up (miniloop/dropin.py offers them) and drives miniloop's
+tasks with its cancel scopes (the timeout below is one). The same program runs on asyncio
+first: both must print the same. (websockets' echo is tests/test_interop_streams.py.)
+
+Runs where the `interop` extra is installed; skipped, saying which package is missing,
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+for _package in ("uvicorn", "h11", "httpx"):
+    pytest.importorskip(_package, reason=f"{_package} is not installed (the interop extra)")
+
+PROGRAM = textwrap.dedent('''
+    import asyncio, socket
+    import httpx, uvicorn
+
+    seen = []  # what the app saw, printed at the end (the server runs beside the client)
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                seen.append(message["type"])
+                await send({"type": "lifespan.startup.complete"})
+            seen.append(message["type"])
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["path"] == "/slow":
+            # Answers only when the client is gone: the client times out first.
+            seen.append(("slow", (await receive())["type"]))
+            return
+        if scope["path"] == "/chunks":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for chunk in (b"one ", b"two ", b"three"):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0.01)
+            await send({"type": "http.response.body", "body": b""})
+            return
+        status = 404 if scope["path"] == "/missing" else 200
+        reply = f"{scope['method']} {scope['path']} {len(body)}".encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": reply})
+
+    async def main():
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))  # port 0: a free port, handed to uvicorn
+        port = listener.getsockname()[1]
+        config = uvicorn.Config(app, http="h11", ws="none", lifespan="on",
+                                log_level="warning")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                     timeout=10) as client:
+            response = await client.get("/hello")
+            print(response.status_code, response.headers["content-type"], response.text)
+            response = await client.post("/upload", content=b"x" * 300_000)
+            print(response.status_code, response.text)
+            response = await client.get("/missing")
+            print(response.status_code, response.text)
+            responses = await asyncio.gather(*(client.get(f"/n{i}") for i in range(5)))
+            print([response.text for response in responses])
+            async with client.stream("GET", "/chunks") as response:
+                print("streamed", b"".join([chunk async for chunk in response.aiter_bytes()]))
+            try:
+                await client.get("/slow", timeout=0.2)
+            except httpx.ReadTimeout:
+                print("slow: ReadTimeout")
+        server.should_exit = True
+        async with asyncio.timeout(10):
+            await serving
+        listener.close()
+        print("seen", seen)
+        print(type(asyncio.get_running_loop()).__module__)
+
+    asyncio.run(main())
+''')
+
+
+def test_uvicorn_and_httpx_run_the_same_on_miniloop(tmp_path):
+    script = tmp_path / "serve_and_query.py"
+    script.write_text(PROGRAM)
+    runs = {}
+    for name, args in (("asyncio", [str(script)]), ("miniloop", ["-m", "miniloop", str(script)])):
+        result = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == "", f"{name}: {result.stderr}"
+        runs[name] = result.stdout.splitlines()
+    assert runs["miniloop"][:-1] == runs["asyncio"][:-1] == [
+        "200 text/plain GET /hello 0",
+        "200 POST /upload 300000",
+        "404 GET /missing 0",
+        "['GET /n0 0', 'GET /n1 0', 'GET /n2 0', 'GET /n3 0', 'GET /n4 0']",
+        "streamed b'one two three'",
+        "slow: ReadTimeout",
+        "seen ['lifespan.startup', ('slow', 'http.disconnect'), 'lifespan.shutdown']",
+    ]
+    assert runs["miniloop"][-1] == "miniloop.loop"  # and it really was miniloop's loop
