@@ -1,11 +1,13 @@
 """Real libraries on miniloop, through the drop-in: uvicorn serves an ASGI app written here,
-and httpx's async client queries it, both in one program on one loop.
+and httpx's async client queries it, both in one program on one loop; then uvicorn's
+WebSocket protocol (websockets' sans-I/O core) answers websockets' client.
 
 uvicorn runs its h11 protocol on the loop's server and socket transports (create_server,
 pause_reading, write buffering); httpx runs on anyio's asyncio backend, which reads some of
 asyncio's private names at start-up (miniloop/dropin.py offers them) and drives miniloop's
 tasks with its cancel scopes (the timeout below is one). The same program runs on asyncio
-first: both must print the same. (websockets' echo is tests/test_interop_streams.py.)
+first: both must print the same. (websockets' own server and client are
+tests/test_interop_streams.py.)
 
 Runs where the `interop` extra is installed; skipped, saying which package is missing,
 elsewhere.
@@ -13,6 +15,7 @@ elsewhere.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -97,9 +100,54 @@ PROGRAM = textwrap.dedent('''
 ''')
 
 
-def test_uvicorn_and_httpx_run_the_same_on_miniloop(tmp_path):
-    script = tmp_path / "serve_and_query.py"
-    script.write_text(PROGRAM)
+WEBSOCKET = textwrap.dedent('''
+    import asyncio, socket
+    import uvicorn
+    from websockets.asyncio.client import connect
+
+    seen = []
+
+    async def app(scope, receive, send):
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        while (message := await receive())["type"] != "websocket.disconnect":
+            if message.get("text") is not None:
+                await send({"type": "websocket.send", "text": message["text"].upper()})
+            else:
+                await send({"type": "websocket.send", "bytes": message["bytes"][::-1]})
+        seen.append(("disconnect", message["code"]))
+
+    async def main():
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        config = uvicorn.Config(app, http="h11", ws="websockets-sansio", lifespan="off",
+                                log_level="warning")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.01)
+            async with connect(f"ws://127.0.0.1:{port}/echo") as ws:
+                for message in ("hello", b"\\x01\\x02\\x03", "x" * 500_000):
+                    await ws.send(message)
+                    reply = await ws.recv()
+                    print(type(reply).__name__, len(reply), reply[:5])
+            server.should_exit = True
+            await serving
+        listener.close()
+        print("seen", seen)
+        print(type(asyncio.get_running_loop()).__module__)
+
+    asyncio.run(main())
+''')
+
+
+def run_both(tmp_path, program):
+    """Run `program` on asyncio, then on miniloop; return what each printed, less the last
+    line (the loop's module, checked here)."""
+    script = tmp_path / "program.py"
+    script.write_text(program)
     runs = {}
     for name, args in (("asyncio", [str(script)]), ("miniloop", ["-m", "miniloop", str(script)])):
         result = subprocess.run([sys.executable, *args], capture_output=True, text=True,
@@ -107,7 +155,15 @@ def test_uvicorn_and_httpx_run_the_same_on_miniloop(tmp_path):
         assert result.returncode == 0, result.stderr
         assert result.stderr == "", f"{name}: {result.stderr}"
         runs[name] = result.stdout.splitlines()
-    assert runs["miniloop"][:-1] == runs["asyncio"][:-1] == [
+    assert runs["asyncio"][-1] == "asyncio.unix_events"
+    assert runs["miniloop"][-1] == "miniloop.loop"  # and it really was miniloop's loop
+    return runs["asyncio"][:-1], runs["miniloop"][:-1]
+
+
+def test_uvicorn_and_httpx_run_the_same_on_miniloop(tmp_path):
+    on_asyncio, on_miniloop = run_both(tmp_path, PROGRAM)
+    assert on_miniloop == on_asyncio
+    assert on_asyncio == [
         "200 text/plain GET /hello 0",
         "200 POST /upload 300000",
         "404 GET /missing 0",
@@ -116,4 +172,25 @@ def test_uvicorn_and_httpx_run_the_same_on_miniloop(tmp_path):
         "slow: ReadTimeout",
         "seen ['lifespan.startup', ('slow', 'http.disconnect'), 'lifespan.shutdown']",
     ]
-    assert runs["miniloop"][-1] == "miniloop.loop"  # and it really was miniloop's loop
+
+
+def _sansio_websockets() -> str | None:
+    """Why uvicorn's websockets-sansio protocol cannot run here, or None if it can."""
+    if importlib.util.find_spec("websockets") is None:
+        return "websockets is not installed (the interop extra)"
+    if importlib.util.find_spec("websockets.asyncio") is None:
+        return "websockets before 13.0 has no sans-I/O server for uvicorn (nor its new client)"
+    from uvicorn.config import WS_PROTOCOLS
+    if "websockets-sansio" not in WS_PROTOCOLS:
+        return "this uvicorn has no websockets-sansio protocol"
+    return None
+
+
+@pytest.mark.skipif(_sansio_websockets() is not None, reason=str(_sansio_websockets()))
+def test_uvicorn_websockets_answer_a_websockets_client_the_same_on_miniloop(tmp_path):
+    on_asyncio, on_miniloop = run_both(tmp_path, WEBSOCKET)
+    assert on_miniloop == on_asyncio
+    assert on_asyncio == [
+        "str 5 HELLO", "bytes 3 b'\\x03\\x02\\x01'", "str 500000 XXXXX",
+        "seen [('disconnect', 1000)]",
+    ]
