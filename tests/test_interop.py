@@ -1,6 +1,7 @@
 """Real libraries on miniloop, through the drop-in: uvicorn serves an ASGI app written here,
 and httpx's async client queries it, both in one program on one loop; then uvicorn's
-WebSocket protocol (websockets' sans-I/O core) answers websockets' client.
+WebSocket protocol (websockets' sans-I/O core) answers websockets' client; and anyio on its
+own (task groups, cancel scopes, threads, TCP, memory streams), which httpx runs on.
 
 uvicorn runs its h11 protocol on the loop's server and socket transports (create_server,
 pause_reading, write buffering); httpx runs on anyio's asyncio backend, which reads some of
@@ -22,7 +23,7 @@ import textwrap
 
 import pytest
 
-for _package in ("uvicorn", "h11", "httpx"):
+for _package in ("uvicorn", "h11", "httpx", "anyio"):
     pytest.importorskip(_package, reason=f"{_package} is not installed (the interop extra)")
 
 PROGRAM = textwrap.dedent('''
@@ -143,6 +144,70 @@ WEBSOCKET = textwrap.dedent('''
 ''')
 
 
+ANYIO = textwrap.dedent('''
+    import asyncio
+    import anyio, anyio.abc
+
+    async def child(n, results):
+        for _ in range(n):
+            await anyio.sleep(0)  # n checkpoints: the children finish in the order 1, 2, 3
+        results.append(n)
+
+    async def upper(stream):
+        async with stream:
+            await stream.send((await stream.receive()).upper())
+
+    async def main():
+        results = []
+        async with anyio.create_task_group() as group:
+            for n in (3, 1, 2):
+                group.start_soon(child, n, results)
+        print("task group", results)
+        with anyio.move_on_after(0.05) as scope:
+            await anyio.sleep(10)
+        print("moved on", scope.cancelled_caught)
+        try:
+            with anyio.fail_after(0.05):
+                await anyio.sleep(10)
+        except TimeoutError:
+            print("fail_after: TimeoutError")
+        print("thread", await anyio.to_thread.run_sync(sum, [1, 2, 3]))
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        async with anyio.create_task_group() as group:
+            group.start_soon(listener.serve, upper)
+            async with await anyio.connect_tcp("127.0.0.1", port) as client:
+                await client.send(b"hello")
+                print("tcp", await client.receive())
+            group.cancel_scope.cancel()
+        await listener.aclose()
+        send, receive = anyio.create_memory_object_stream(1)
+
+        async def produce():
+            async with send:
+                for i in range(3):
+                    await send.send(i)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(produce)
+            async with receive:
+                print("memory stream", [i async for i in receive])
+
+        async def fail():
+            raise ValueError("boom")
+
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(fail)
+                await anyio.sleep(10)
+        except* ValueError as errors:
+            print("errors", [str(exc) for exc in errors.exceptions])
+        print(type(asyncio.get_running_loop()).__module__)
+
+    anyio.run(main)
+''')
+
+
 def run_both(tmp_path, program):
     """Run `program` on asyncio, then on miniloop; return what each printed, less the last
     line (the loop's module, checked here)."""
@@ -193,4 +258,13 @@ def test_uvicorn_websockets_answer_a_websockets_client_the_same_on_miniloop(tmp_
     assert on_asyncio == [
         "str 5 HELLO", "bytes 3 b'\\x03\\x02\\x01'", "str 500000 XXXXX",
         "seen [('disconnect', 1000)]",
+    ]
+
+
+def test_anyio_runs_the_same_on_miniloop(tmp_path):
+    on_asyncio, on_miniloop = run_both(tmp_path, ANYIO)
+    assert on_miniloop == on_asyncio
+    assert on_asyncio == [
+        "task group [1, 2, 3]", "moved on True", "fail_after: TimeoutError", "thread 6",
+        "tcp b'HELLO'", "memory stream [0, 1, 2]", "errors ['boom']",
     ]
