@@ -15,7 +15,7 @@ list with a line on each):
        protocols.py, transports.py, transportsocket.py, selectortransport.py,
        sockettransport.py, connections.py, servers.py, listening.py, unix.py,
        datagrams.py, pipes.py, transportsendfile.py; then streams on top:
-       streamreader.py, streams.py
+       streamreader.py, streams.py, subprocessstreams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,

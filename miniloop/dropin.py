@@ -30,7 +30,8 @@ from typing import Any
 
 from . import coroutines, policies, registry, reprs, sendfile, streams, versions
 from .abstractloop import AbstractEventLoop
-from .loop import EventLoop
+from .loop import EventLoop, _stop_loop_when_done
+from .subprocessstreams import SubprocessStreamProtocol
 from .transports import FlowControl
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -107,6 +108,9 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 
 # Names a module has without exporting them, which programs and the standard library use.
 MODULE_ONLY: dict[str, tuple[str, ...]] = {
+    # anyio's asyncio backend (httpx's) finds the task that run_until_complete() runs by
+    # this done-callback among the tasks' callbacks
+    "base_events": ("_run_until_complete_cb",),
     "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
     "constants": ("SENDFILE_FALLBACK_READBUFFER_SIZE",),
     "events": ("_py__get_running_loop", "_py__set_running_loop", "_py_get_running_loop",
@@ -118,7 +122,8 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
               "_py_swap_current_task"),
     "log": ("logger",),
     "streams": ("FlowControlMixin",),  # drain()'s protocol half, which protocols subclass
-    "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process"),
+    # anyio's asyncio backend subclasses SubprocessStreamProtocol when it is imported
+    "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
 }
 
@@ -165,6 +170,8 @@ def _miniloop_objects() -> dict[str, Any]:
                  "get_event_loop"):
         objects[f"_py_{name}"] = objects[name]
     objects["_is_coroutine"] = coroutines._is_coroutine
+    objects["_run_until_complete_cb"] = _stop_loop_when_done
+    objects["SubprocessStreamProtocol"] = SubprocessStreamProtocol
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin

@@ -185,6 +185,42 @@ def test_streams_in_asyncio_layout():
     assert out.split() == ["True", "True", "False", "True"]
 
 
+# What anyio's asyncio backend (httpx's) reads of asyncio beyond its public names: the
+# done-callback by which it finds the task run_until_complete() runs, task internals, the
+# eager factory's code and closure (to build tasks with a custom task class, 3.12+), and a
+# protocol class it subclasses at import. tests/test_interop.py runs anyio itself.
+WHAT_ANYIO_READS = '''
+import asyncio, sys
+from asyncio.base_events import _run_until_complete_cb
+from asyncio.subprocess import SubprocessStreamProtocol
+
+class MyTask(asyncio.Task):
+    pass
+
+async def main():
+    task = asyncio.current_task()
+    print("root task found:", [cb is _run_until_complete_cb for cb, _ in task._callbacks])
+    print("internals:", task._must_cancel, task._fut_waiter)
+    print("protocol:", [cls.__name__ for cls in SubprocessStreamProtocol.__mro__[1:4]])
+    if sys.version_info >= (3, 12):
+        factory = asyncio.create_eager_task_factory(MyTask)
+        print("eager factory:", factory.__code__ is asyncio.eager_task_factory.__code__,
+              factory.__closure__[0].cell_contents is MyTask)
+
+asyncio.run(main())
+'''
+
+
+def test_what_anyio_reads_of_asyncio_is_there_and_means_the_same():
+    plain = run_python("-c", WHAT_ANYIO_READS)
+    swapped = run_python("-m", "miniloop", "-c", WHAT_ANYIO_READS)
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout
+    assert swapped.stdout.splitlines()[:3] == [
+        "root task found: [True]", "internals: False None",
+        "protocol: ['FlowControlMixin', 'Protocol', 'SubprocessProtocol']"]
+
+
 @pytest.mark.parametrize("code, error", [
     ("from asyncio import create_subprocess_shell",
      "ImportError: miniloop does not implement "
