@@ -40,7 +40,8 @@ from typing import Any, TextIO
 MODULES = ("test_queues", "test_locks", "test_waitfor", "test_timeouts", "test_taskgroups",
            "test_threads", "test_futures", "test_tasks", "test_protocols",
            "test_transports", "test_streams", "test_base_events", "test_sock_lowlevel",
-           "test_server")
+           "test_server", "test_eager_task_factory", "test_context", "test_pep492",
+           "test_buffered_proto", "test_runners", "test_sendfile")
 # (test_events waits for subprocesses, #15: every one of its loop tests makes a child
 # watcher in setUp.)
 PACKAGE = "test.test_asyncio"
@@ -156,13 +157,15 @@ def run_module(module_name: str, results: TextIO, *, control: bool) -> None:
         install()  # before anything (unittest.async_case, unittest.mock) imports asyncio
     try:
         module = importlib.import_module(f"{PACKAGE}.{module_name}")
-    except unittest.SkipTest as skip:  # the whole module does not apply here
-        results.write(json.dumps({"id": f"{module_name} (import)", "outcome": "skipped",
-                                  "detail": str(skip)}) + "\n")
-        return
-    except BaseException:  # e.g. a MissingFeatureError at import time
-        results.write(json.dumps({"id": f"{module_name} (import)", "outcome": "error",
-                                  "detail": traceback.format_exc()}) + "\n")
+    except BaseException as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == f"{PACKAGE}.{module_name}":
+            outcome, detail = "skipped", f"not in Python {VERSION}'s test suite"
+        elif isinstance(exc, unittest.SkipTest):  # the whole module does not apply here
+            outcome, detail = "skipped", str(exc)
+        else:  # e.g. a MissingFeatureError at import time
+            outcome, detail = "error", traceback.format_exc()
+        results.write(json.dumps({"id": f"{module_name} (import)", "outcome": outcome,
+                                  "detail": detail}) + "\n")
         return
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     results.write(json.dumps({"tests": all_tests(suite)}) + "\n")

@@ -242,3 +242,40 @@ def test_main_may_swallow_ctrl_c_and_return(aio, log):
             return "finished anyway"
 
     log("run() returned", repr(aio.run(main())))
+
+
+@sync_scenario(
+    "run() raised CancelledError",
+)
+def test_ctrl_c_with_a_task_type_that_has_no_uncancel(aio, log):
+    # A task factory may make tasks of its own type, without uncancel(): Ctrl-C then cannot
+    # tell its cancel from another, and run() lets the CancelledError through.
+    class Wrapper:  # the Future-like part run() uses, around a real task
+        def __init__(self, loop, coro, **kwargs):
+            self._task = aio.Task(coro, loop=loop, **kwargs)
+
+        @property
+        def _asyncio_future_blocking(self):  # (isfuture() asks the class for it)
+            return self._task._asyncio_future_blocking
+
+        def __getattr__(self, name):
+            if name == "uncancel":
+                raise AttributeError(name)
+            return getattr(self._task, name)
+
+    async def main():
+        aio.get_running_loop().call_later(0.01, send_to_myself, signal.SIGINT)
+        await aio.sleep(10)
+
+    def factory():
+        loop = aio.new_event_loop()
+        loop.set_task_factory(Wrapper)
+        return loop
+
+    try:
+        with aio.Runner(loop_factory=factory) as runner:
+            runner.run(main())
+    except KeyboardInterrupt:
+        log("run() raised KeyboardInterrupt")
+    except aio.CancelledError:
+        log("run() raised CancelledError")

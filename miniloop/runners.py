@@ -98,8 +98,10 @@ class Runner:
         except CancelledError:
             # The cancellation was ours, made on Ctrl-C: report it as the KeyboardInterrupt
             # it was (unless the task took it back and was cancelled for another reason).
-            if self._interrupt_count > 0 and task.uncancel() == 0:
-                raise KeyboardInterrupt()
+            if self._interrupt_count > 0:
+                uncancel = getattr(task, "uncancel", None)  # a task factory's may lack it
+                if uncancel is not None and uncancel() == 0:
+                    raise KeyboardInterrupt()
             raise
         finally:
             if handler is not None and signal.getsignal(signal.SIGINT) is handler:
