@@ -336,30 +336,25 @@ class PipeMixin:
     async def connect_read_pipe(self, protocol_factory: Callable[[], Any],
                                 pipe: Any) -> tuple[Any, Any]:
         """Read from `pipe` (a file object) through a transport: (transport, protocol)."""
-        protocol = protocol_factory()
-        waiter = self.create_future()
-        transport = ReadPipeTransport(self, pipe, protocol, waiter)
-        try:
-            await waiter
-        except BaseException:
-            transport.close()
-            raise
-        if self._debug:
-            logger.debug("Read pipe %r connected: (%r, %r)", pipe.fileno(), transport, protocol)
-        return transport, protocol
+        return await self._connect_pipe(ReadPipeTransport, "Read", protocol_factory, pipe)
 
     async def connect_write_pipe(self, protocol_factory: Callable[[], Any],
                                  pipe: Any) -> tuple[Any, Any]:
         """Write to `pipe` (a file object) through a transport: (transport, protocol)."""
+        return await self._connect_pipe(WritePipeTransport, "Write", protocol_factory, pipe)
+
+    async def _connect_pipe(self, transport_class: Any, kind: str,
+                            protocol_factory: Callable[[], Any], pipe: Any) -> tuple[Any, Any]:
+        """Both directions alike: the transport calls connection_made, then wakes `waiter`."""
         protocol = protocol_factory()
         waiter = self.create_future()
-        transport = WritePipeTransport(self, pipe, protocol, waiter)
+        transport = transport_class(self, pipe, protocol, waiter)
         try:
             await waiter
         except BaseException:
             transport.close()
             raise
         if self._debug:
-            logger.debug("Write pipe %r connected: (%r, %r)", pipe.fileno(), transport,
+            logger.debug("%s pipe %r connected: (%r, %r)", kind, pipe.fileno(), transport,
                          protocol)
         return transport, protocol
