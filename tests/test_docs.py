@@ -1,0 +1,45 @@
+"""The guided tour's site (mkdocs.yml, docs/): it builds with no warning, and every page of
+the tour exists in both of its languages.
+
+The build needs the docs extra (`pip install -e '.[docs]'`); without it these tests skip,
+and .ci/run installs it and runs them again.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    pytest.importorskip("material", reason="the docs extra: pip install -e '.[docs]'")
+    pytest.importorskip("mkdocs_static_i18n", reason="the docs extra: pip install -e '.[docs]'")
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})  # material's notice of its end of life
+    assert built.returncode == 0, built.stderr[-4000:]
+    warnings = [line for line in built.stderr.splitlines() if line.startswith("WARNING")]
+    assert warnings == []
+    return out
+
+
+def test_the_site_builds_strictly_with_every_page(site: pathlib.Path) -> None:
+    for page in DOCS.rglob("*.md"):
+        relative = page.relative_to(DOCS)
+        if relative.parts[0] in ("hooks", "results"):
+            continue
+        if page.name.endswith(".zh.md"):
+            html = site / "zh" / relative.with_name(page.name[:-len(".zh.md")] + ".html")
+        else:
+            html = site / relative.with_suffix(".html")
+        assert html.exists(), relative
