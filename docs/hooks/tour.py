@@ -5,14 +5,30 @@ for generated text with a marker line, `<!-- tour: NAME ARGS -->`, replaced by w
 makes of ARGS:
 
     scoreboard             chapter 0's table: the core scenarios told with each toy step
+    trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
+
+and a link may point into miniloop's source by name, resolved now to the line it is on:
+
+    [Task._step](src:tasks.py:Task._step)                 the line of `def _step`
+    [the send](src:tasks.py:Task._step/coro.send)         the first line in it with that text
+    [loop.py](src:loop.py)                                the module's page
+
+The links go to pages made here too, one per module of miniloop (`source/NAME.md`, each
+line with an anchor `#L12`), so a link to a line that moved follows it, and one to a name
+that is gone fails the build.
 """
 
 from __future__ import annotations
 
+import ast
+import html
 import os
+import pathlib
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +50,101 @@ def scoreboard(args: str) -> str:
     return board.table(board.score())
 
 
-MAKERS: dict[str, Callable[[str], str]] = {"scoreboard": scoreboard}
+def trace(program: str) -> str:
+    """The program run under the tracer, its text trace as a code block."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "trace.txt")
+        ran = subprocess.run(
+            [sys.executable, "-m", "miniloop", "trace", "--text", out,
+             os.path.join(ROOT, "docs", program)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120)
+        if ran.returncode != 0:
+            raise RuntimeError(f"the tracer failed on {program}:\n{ran.stderr}")
+        with open(out, encoding="utf-8") as text:
+            return "```text\n" + text.read() + "```"
+
+
+MAKERS: dict[str, Callable[[str], str]] = {"scoreboard": scoreboard, "trace": trace}
 _made: dict[tuple[str, str], str] = {}  # one build makes each thing once, for both languages
+
+
+# == miniloop's source, one page per module ====================================================
+
+SOURCE = os.path.join(ROOT, "miniloop")
+SOURCE_LINK = re.compile(r"\]\(src:([a-z_]+\.py)(?::([\w.]+))?(?:/([^)]+))?\)")
+
+
+def _modules() -> list[str]:
+    return sorted(name for name in os.listdir(SOURCE) if name.endswith(".py"))
+
+
+def source_page(module: str) -> str:
+    """miniloop/MODULE as a page: every line numbered, with an anchor L<number>."""
+    with open(os.path.join(SOURCE, module), encoding="utf-8") as source:
+        lines = source.read().splitlines()
+    rows = [f'<span id="L{n}" class="line"><a class="lineno" href="#L{n}">{n:4d}</a> '
+            f"{html.escape(line)}</span>" for n, line in enumerate(lines, 1)]
+    return (f"# miniloop/{module}\n\n"
+            '<pre class="source"><code>' + "\n".join(rows) + "</code></pre>\n")
+
+
+def find_line(module: str, name: str | None, text: str | None) -> int:
+    """The line of `def`/`class` NAME (dotted: Class.method) in miniloop/MODULE, or the first
+    line inside it, at or after the def, holding TEXT. Raises if there is none."""
+    with open(os.path.join(SOURCE, module), encoding="utf-8") as source:
+        code = source.read()
+    start, end = 1, len(code.splitlines())
+    if name:
+        scope: Any = ast.parse(code)
+        for part in name.split("."):
+            found = [node for node in ast.iter_child_nodes(scope)
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and node.name == part]
+            if not found:
+                raise ValueError(f"src link: no {name} in miniloop/{module}")
+            scope = found[-1]
+        start, end = scope.lineno, scope.end_lineno
+    if text is None:
+        return start
+    for number, line in enumerate(code.splitlines()[start - 1:end], start):
+        if text in line:
+            return number
+    raise ValueError(f"src link: no {text!r} in {name or module} (miniloop/{module})")
+
+
+def _resolve_links(markdown: str, page: Any) -> str:
+    depth = page.file.src_uri.count("/")
+    prefix = "../" * depth + "source/"
+
+    def replace(match: re.Match[str]) -> str:
+        module, name, text = match.groups()
+        if not os.path.exists(os.path.join(SOURCE, module)):
+            raise ValueError(f"src link: no miniloop/{module} ({page.file.src_uri})")
+        page_link = prefix + module[:-3] + ".md"
+        if name is None and text is None:
+            return f"]({page_link})"
+        return f"]({page_link}#L{find_line(module, name, text)})"
+
+    return SOURCE_LINK.sub(replace, markdown)
+
+
+def on_config(config: Any, **kwargs: Any) -> Any:
+    """Write the source pages into docs/source/ (not in git: .gitignore), before mkdocs
+    looks for pages. A page is rewritten only when its module changed, so that `mkdocs
+    serve`, which rebuilds when a page changes, does not rebuild for ever."""
+    folder = os.path.join(ROOT, "docs", "source")
+    os.makedirs(folder, exist_ok=True)
+    modules = _modules()
+    for name in os.listdir(folder):
+        if name.endswith(".md") and name[:-3] + ".py" not in modules:
+            os.remove(os.path.join(folder, name))  # a module that is gone
+    for module in modules:
+        path = os.path.join(folder, module[:-3] + ".md")
+        text = source_page(module)
+        if not os.path.exists(path) or pathlib.Path(path).read_text(encoding="utf-8") != text:
+            with open(path, "w", encoding="utf-8") as page:
+                page.write(text)
+    return config
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
@@ -45,7 +154,7 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
             _made[key] = MAKERS[key[0]](key[1])
         return _made[key]
 
-    return MARKER.sub(replace, markdown)
+    return _resolve_links(MARKER.sub(replace, markdown), page)
 
 
 def on_startup(**kwargs: Any) -> None:

@@ -1,0 +1,65 @@
+"""The pictures (docs/pictures.md, mermaid) really draw: the built page, opened in headless
+Chromium, turns every diagram into an SVG, and none into mermaid's error drawing.
+
+mkdocs-material draws each diagram inside a closed shadow root, out of the DOM's reach; so
+the test's copy of the page gets a script, first in <head>, that keeps every shadow root
+made, and after the drawing writes what they hold into an attribute of <body>, which
+Chromium's --dump-dom prints. Needs the docs extra, mermaid.js from npm and Chromium (.ci/run
+installs all three); without them the test skips and says what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_trace_cli import run_chromium
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MERMAID = ROOT / ".docs-js" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+WATCH_SHADOWS = """<script>
+window.shadows = [];
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+  const root = attach.call(this, init);
+  window.shadows.push(root);
+  return root;
+};
+setTimeout(() => {
+  const drawn = window.shadows.filter(root => root.querySelector("svg")).length;
+  const errors = window.shadows.filter(root => /Syntax error|Parse error/.test(root.innerHTML));
+  document.body.setAttribute("data-diagrams", document.querySelectorAll(".mermaid").length);
+  document.body.setAttribute("data-drawn", drawn);
+  document.body.setAttribute("data-errors", errors.length);
+}, 4000);
+</script>"""
+
+
+def test_every_picture_draws_in_a_browser(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("material", reason="the docs extra: pip install -e '.[docs]'")
+    if not MERMAID.exists():
+        pytest.skip("no mermaid.js: npm install --prefix .docs-js mermaid@11 (.ci/run does)")
+    if shutil.which("chromium") is None:
+        pytest.skip("no Chromium: install Debian's `chromium` package (.ci/run does)")
+    site = tmp_path / "site"
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], cwd=ROOT,
+        capture_output=True, text=True, timeout=240,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert built.returncode == 0, built.stderr[-3000:]
+    page = site / "pictures.html"
+    html = page.read_text()
+    page.write_text(html.replace("<head>", "<head>" + WATCH_SHADOWS, 1))
+    result = run_chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom",
+                          "--allow-file-access-from-files", page.as_uri())
+    body = re.search(r"<body[^>]*>", result.stdout)
+    assert body is not None, result.stderr[-2000:]
+    attributes = dict(re.findall(r'data-(diagrams|drawn|errors)="(\d+)"', body.group(0)))
+    assert attributes == {"diagrams": "5", "drawn": "5", "errors": "0"}, result.stderr[-2000:]
