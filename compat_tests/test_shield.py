@@ -133,3 +133,25 @@ async def test_an_error_of_abandoned_shielded_work_is_reported(aio, log):
     gc.collect()  # the failed task is garbage now
     for context in reported:
         log("reported:", context["message"], type(context["exception"]).__name__)
+
+
+@scenario(
+    "outer cancelled",
+    "nothing reported: True",
+)
+async def test_inner_failing_as_the_shield_is_cancelled_is_not_reported(aio, log):
+    """The inner future fails, then the shield is cancelled, in the same turn: the shield's
+    callback still runs and finds itself cancelled, so it looks at the error (nobody else
+    can now) and the inner future is not reported as never retrieved."""
+    loop = aio.get_running_loop()
+    reported = []
+    loop.set_exception_handler(lambda loop, ctx: reported.append(ctx["message"]))
+    inner = loop.create_future()
+    outer = aio.shield(inner)
+    inner.set_exception(ValueError("seen by the shield"))
+    outer.cancel()
+    await aio.sleep(0)
+    log.outcome("outer", outer)
+    del inner
+    gc.collect()
+    log("nothing reported:", reported == [])

@@ -6,6 +6,9 @@ makes of ARGS:
 
     scoreboard             chapter 0's table: the core scenarios told with each toy step
     trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
+    scenario FILE::NAME    a compat scenario's source, its trace above it (compat_tests/FILE)
+    exercise ID            an exercise of docs/exercises/exercises.toml: what to change, how to
+                           run the stories, and (folded) the stories that catch it
 
 and a link may point into miniloop's source by name, resolved now to the line it is on:
 
@@ -29,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable
 from typing import Any
 
@@ -64,7 +68,46 @@ def trace(program: str) -> str:
             return "```text\n" + text.read() + "```"
 
 
-MAKERS: dict[str, Callable[[str], str]] = {"scoreboard": scoreboard, "trace": trace}
+def scenario(where: str) -> str:
+    """The scenario compat_tests/FILE::NAME as a code block: its decorator (the trace
+    asyncio and miniloop both print, checked by the compat suite) and its story."""
+    file, name = where.split("::")
+    path = os.path.join(ROOT, "compat_tests", file)
+    with open(path, encoding="utf-8") as source:
+        code = source.read()
+    found = [node for node in ast.parse(code).body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+             and node.decorator_list]
+    if not found:
+        raise ValueError(f"scenario: no {name} in compat_tests/{file}")
+    first = found[0].decorator_list[0].lineno - 1  # the line of its "@"
+    lines = code.splitlines()[first:found[0].end_lineno]
+    return (f'```python title="compat_tests/{file}::{name}"\n' + "\n".join(lines)
+            + "\n```")
+
+
+def exercise(name: str) -> str:
+    """One exercise as the page shows it; tests/test_docs_exercises.py checks the answer."""
+    with open(os.path.join(ROOT, "docs", "exercises", "exercises.toml"), "rb") as toml:
+        found = [one for one in tomllib.load(toml)["exercise"] if one["id"] == name]
+    if not found:
+        raise ValueError(f"exercise: no {name} in docs/exercises/exercises.toml")
+    one = found[0]
+    if "delete" in one:
+        task = (f"In `{one['file']}`, delete this line:\n\n```python\n{one['delete']}\n```")
+    else:
+        task = (f"In `{one['file']}`, empty `{one['blank']}` (keep its docstring), predict, "
+                "run, then write it yourself until the stories pass again.")
+    command = ".venv/bin/python -m pytest -k miniloop " + " ".join(one["run"])
+    answer = "\n".join(f"    - `{story}`" for story in one["caught_by"])
+    return (f"{task}\n\nPredict which stories fail, then run them:\n\n"
+            f"```sh\n{command}\n```\n\n"
+            f'??? success "The stories that catch it ({len(one["caught_by"])})"\n\n'
+            f"{answer}\n")
+
+
+MAKERS: dict[str, Callable[[str], str]] = {
+    "scoreboard": scoreboard, "trace": trace, "scenario": scenario, "exercise": exercise}
 _made: dict[tuple[str, str], str] = {}  # one build makes each thing once, for both languages
 
 
