@@ -43,3 +43,22 @@ def test_the_site_builds_strictly_with_every_page(site: pathlib.Path) -> None:
         else:
             html = site / relative.with_suffix(".html")
         assert html.exists(), relative
+
+
+# The pages that exist in both languages: the tour, chapter 0, the misconceptions, the
+# glossary and the home page (the reference pages are English only, shown as such in zh).
+BILINGUAL = ["index*.md", "glossary*.md", "chapter0/*.md", "tour/*.md", "misconceptions/*.md"]
+
+
+def test_every_bilingual_page_exists_in_both_languages() -> None:
+    english, chinese = set(), set()
+    for pattern in BILINGUAL:
+        for page in DOCS.glob(pattern):
+            relative = page.relative_to(DOCS).as_posix()
+            if relative.endswith(".zh.md"):
+                chinese.add(relative[:-len(".zh.md")] + ".md")
+            else:
+                english.add(relative)
+    assert len(english) >= 10
+    assert english - chinese == set(), "no Chinese page for these"
+    assert chinese - english == set(), "a Chinese page with no English one"

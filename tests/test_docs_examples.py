@@ -1,10 +1,13 @@
 """Every program the docs show (docs/**/programs/*.py, included in the pages by snippets)
 runs on asyncio and on miniloop (through the drop-in), and prints on both exactly what the
-page shows beside it (the .out file next to it)."""
+page shows beside it (the .out file next to it); no other Python is written in a page, and
+every scenario a page shows is a compat scenario (run on both loops by the compat suite)."""
 
 from __future__ import annotations
 
+import importlib
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -26,3 +29,36 @@ def test_the_program_prints_what_the_page_shows(program: pathlib.Path, loop: str
 
 def test_there_are_programs() -> None:
     assert len(PROGRAMS) >= 5
+
+
+def _pages() -> list[pathlib.Path]:
+    return [page for page in (ROOT / "docs").rglob("*.md")
+            if page.relative_to(ROOT / "docs").parts[0] not in ("source", "hooks")]
+
+
+def test_no_code_example_is_written_inline() -> None:
+    """Every Python block of the docs includes a file that a test runs and checks: a program
+    above (its .out beside it) or a step of chapter 0 (tests/test_docs_chapter0.py). Nothing
+    a reader could copy is left unchecked."""
+    blocks = 0
+    for page in _pages():
+        for body in re.findall(r"^```python[^\n]*\n(.*?)^```", page.read_text(), re.M | re.S):
+            include = re.fullmatch(r'--8<-- "([\w/.]+\.py)"\n', body)
+            assert include, f"{page.name}: a Python block written inline:\n{body}"
+            program = ROOT / "docs" / include.group(1)
+            assert program in PROGRAMS or program.parent.name == "chapter0", program
+            assert program.with_suffix(".out").exists(), program
+            blocks += 1
+    assert blocks >= 10
+
+
+def test_every_scenario_the_docs_show_is_a_scenario() -> None:
+    """The misconceptions show scenarios (`<!-- tour: scenario FILE::NAME -->`): each is a
+    compat scenario, so the compat suite runs it on both loops and checks its trace."""
+    shown = set()
+    for page in _pages():
+        shown.update(re.findall(r"<!-- tour: scenario (\w+)\.py::(\w+) -->", page.read_text()))
+    assert len(shown) >= 12
+    for module, name in shown:
+        test = getattr(importlib.import_module(f"compat_tests.{module}"), name)
+        assert hasattr(test, "story"), f"{module}::{name} is not a @scenario"
