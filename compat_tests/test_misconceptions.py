@@ -1,8 +1,9 @@
 """Misconceptions, tested: what people often believe about asyncio, and what it really does.
 
 Each scenario here backs a section of docs/misconceptions/ (the others it names live beside
-the behaviour they pin: test_tasks.py, test_gather.py, ...). Three of them come from notes
-written while learning asyncio, which got these wrong: asyncio is the judge.
+the behaviour they pin: test_tasks.py, test_gather.py, ...), or a remark of the tour. Three
+of them come from notes written while learning asyncio, which got these wrong: asyncio is
+the judge.
 """
 
 import threading
@@ -174,3 +175,22 @@ async def test_cancelling_run_in_executor_does_not_stop_a_running_job(aio, log):
     release.set()
     await loop.shutdown_default_executor()  # waits for the job's thread
     log("the job went on in its thread: finished", finished == [True])
+
+
+@scenario(
+    "tasks start_server made on the way: 1",
+)
+async def test_start_server_looks_its_host_up_in_a_task_of_its_own(aio, log):
+    """Even for a numeric host, which needs no getaddrinfo() call, create_server gathers one
+    lookup per host, and gather() wraps each coroutine in a task: the tour's readline trace
+    shows it as Task-2. (Task names count up for the whole process: compare two of them.)"""
+    def number(task):
+        return int(task.get_name().split("-")[1])
+
+    before = aio.create_task(aio.sleep(0))
+    server = await aio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    after = aio.create_task(aio.sleep(0))
+    log("tasks start_server made on the way:", number(after) - number(before) - 1)
+    await aio.gather(before, after)
+    server.close()
+    await server.wait_closed()
