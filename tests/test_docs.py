@@ -46,8 +46,10 @@ def test_the_site_builds_strictly_with_every_page(site: pathlib.Path) -> None:
 
 
 # The pages that exist in both languages: the tour, chapter 0, the misconceptions, the
-# glossary and the home page (the reference pages are English only, shown as such in zh).
-BILINGUAL = ["index*.md", "glossary*.md", "chapter0/*.md", "tour/*.md", "misconceptions/*.md"]
+# glossary, the exercises and the home page (the reference pages are English only, shown as
+# such in zh).
+BILINGUAL = ["index*.md", "glossary*.md", "chapter0/*.md", "tour/*.md", "misconceptions/*.md",
+             "exercises/*.md"]
 
 
 def test_every_bilingual_page_exists_in_both_languages() -> None:

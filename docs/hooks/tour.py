@@ -7,7 +7,7 @@ makes of ARGS:
     scoreboard             chapter 0's table: the core scenarios told with each toy step
     trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
     scenario FILE::NAME    a compat scenario's source, its trace above it (compat_tests/FILE)
-    exercise ID            an exercise of docs/exercises/exercises.toml: what to change, how to
+    exercise ID [zh]       an exercise of docs/exercises/exercises.toml: what to change, how to
                            run the stories, and (folded) the stories that catch it
 
 and a link may point into miniloop's source by name, resolved now to the line it is on:
@@ -86,24 +86,37 @@ def scenario(where: str) -> str:
             + "\n```")
 
 
-def exercise(name: str) -> str:
+EXERCISE_WORDS = {  # the exercise's sentences, in the page's language (`exercise ID zh`)
+    "en": ("In `{file}`, delete this line:",
+           "In `{file}`, empty `{name}` (keep its docstring), predict, run, then write it "
+           "yourself until the stories pass again.",
+           "Predict which stories fail, then run them:",
+           "The stories that catch it ({count})"),
+    "zh": ("在 `{file}` 里删掉这一行：",
+           "把 `{file}` 里的 `{name}` 清空（保留文档字符串），预测、运行，然后自己把它写出来，"
+           "直到这些故事重新通过。",
+           "先预测哪些故事会失败，再运行它们：",
+           "抓住它的故事（{count} 个）"),
+}
+
+
+def exercise(args: str) -> str:
     """One exercise as the page shows it; tests/test_docs_exercises.py checks the answer."""
+    name, _, language = args.partition(" ")
+    delete, blank, predict, caught = EXERCISE_WORDS[language or "en"]
     with open(os.path.join(ROOT, "docs", "exercises", "exercises.toml"), "rb") as toml:
         found = [one for one in tomllib.load(toml)["exercise"] if one["id"] == name]
     if not found:
         raise ValueError(f"exercise: no {name} in docs/exercises/exercises.toml")
     one = found[0]
     if "delete" in one:
-        task = (f"In `{one['file']}`, delete this line:\n\n```python\n{one['delete']}\n```")
+        task = delete.format(file=one["file"]) + f"\n\n```python\n{one['delete']}\n```"
     else:
-        task = (f"In `{one['file']}`, empty `{one['blank']}` (keep its docstring), predict, "
-                "run, then write it yourself until the stories pass again.")
+        task = blank.format(file=one["file"], name=one["blank"])
     command = ".venv/bin/python -m pytest -k miniloop " + " ".join(one["run"])
     answer = "\n".join(f"    - `{story}`" for story in one["caught_by"])
-    return (f"{task}\n\nPredict which stories fail, then run them:\n\n"
-            f"```sh\n{command}\n```\n\n"
-            f'??? success "The stories that catch it ({len(one["caught_by"])})"\n\n'
-            f"{answer}\n")
+    return (f"{task}\n\n{predict}\n\n```sh\n{command}\n```\n\n"
+            f'??? success "{caught.format(count=len(one["caught_by"]))}"\n\n{answer}\n')
 
 
 MAKERS: dict[str, Callable[[str], str]] = {
