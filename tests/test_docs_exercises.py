@@ -68,7 +68,10 @@ def mutated_copy(exercise: dict[str, Any], where: pathlib.Path) -> None:
 
 def failing_stories(where: pathlib.Path, files: list[str]) -> set[str]:
     ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider",
+        # --tb=line: a failure's report is its one crash line. A longer one parses source
+        # with ast, which on 3.11.7 can fail inside pytest (an internal error) after a story
+        # the mutation sent into a RecursionError.
+        [sys.executable, "-m", "pytest", "-q", "-rf", "--tb=line", "-p", "no:cacheprovider",
          f"--timeout={PER_STORY_TIMEOUT}", "-k", "miniloop", *files],
         cwd=where, capture_output=True, text=True, timeout=240)
     assert ran.returncode in (0, 1), ran.stdout[-3000:] + ran.stderr[-3000:]  # 1: some failed
