@@ -6,7 +6,11 @@ handshake, what the TLS transport tells about itself, and the errors asyncio rai
 verification, the hostname, the handshake's time or the peer fail.
 """
 
+import os
+import shutil
 import ssl
+import subprocess
+import tempfile
 
 import pytest
 
@@ -279,3 +283,33 @@ async def test_argument_checks(aio, log):
     transport.close()
     server.close()
     await server.wait_closed()
+
+
+# == A peer miniloop did not write: openssl s_client =========================================
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs Debian's openssl")
+@scenario(
+    "server read b'hello from s_client\\n'",
+    "s_client saw b'HELLO FROM S_CLIENT'",
+)
+async def test_openssl_s_client_talks_to_our_server(aio, log):
+    async def handler(reader, writer):
+        line = await reader.readline()
+        log("server read", line)
+        writer.write(line.upper())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ca_file = os.path.join(tmp, "ca.pem")
+        CA.cert_pem.write_to_path(ca_file)
+        server = await aio.start_server(handler, LOCALHOST, 0, ssl=server_context())
+        command = ["openssl", "s_client", "-connect", f"{LOCALHOST}:{port_of(server)}",
+                   "-CAfile", ca_file, "-verify_return_error", "-servername", "localhost",
+                   "-quiet"]
+        result = await aio.get_running_loop().run_in_executor(None, lambda: subprocess.run(
+            command, input=b"hello from s_client\n", capture_output=True, timeout=30))
+        log("s_client saw", result.stdout.strip())
+        server.close()
+        await server.wait_closed()
