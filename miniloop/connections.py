@@ -29,12 +29,13 @@ from __future__ import annotations
 import collections
 import itertools
 import socket
+from ssl import create_default_context
 from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
 from .sockets import _numeric_address
-from .sockettransport import SocketTransport, check_no_ssl
+from .sockettransport import SocketTransport
 from .wait import FIRST_COMPLETED, wait
 
 if TYPE_CHECKING:
@@ -58,6 +59,13 @@ class ConnectionMixin:
         async def getaddrinfo(self, host: Any, port: Any, *, family: int = 0, type: int = 0,
                               proto: int = 0, flags: int = 0) -> list[Any]: ...
         async def sock_connect(self, sock: socket.socket, address: Any) -> None: ...
+        async def _create_tls_transport(self, sock: socket.socket,
+                                        protocol_factory: Callable[[], Any], sslcontext: Any,
+                                        server_side: bool, server_hostname: str | None,
+                                        ssl_handshake_timeout: float | None,
+                                        ssl_shutdown_timeout: float | None,
+                                        extra: Any = None, server: Any = None,
+                                        ) -> tuple[Any, Any]: ...
 
     async def create_connection(
             self, protocol_factory: Callable[[], Any], host: Any = None, port: Any = None,
@@ -78,7 +86,6 @@ class ConnectionMixin:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         if ssl_shutdown_timeout is not None and not ssl:
             raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
-        check_no_ssl(ssl)
         if happy_eyeballs_delay is not None and interleave is None:
             interleave = 1  # happy eyeballs alternates the families by default
         if host is not None or port is not None:
@@ -91,7 +98,14 @@ class ConnectionMixin:
                 raise ValueError("host and port was not specified and no sock specified")
             if sock.type != socket.SOCK_STREAM:
                 raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-        transport, protocol = await self._create_connection_transport(sock, protocol_factory)
+        if ssl:
+            sslcontext = create_default_context() if isinstance(ssl, bool) else ssl
+            transport, protocol = await self._create_tls_transport(
+                sock, protocol_factory, sslcontext, False, server_hostname or host,
+                ssl_handshake_timeout, ssl_shutdown_timeout)
+        else:
+            transport, protocol = await self._create_connection_transport(sock,
+                                                                          protocol_factory)
         if self._debug:
             logger.debug("%r connected to %s:%r: (%r, %r)", transport.get_extra_info("socket"),
                          host, port, transport, protocol)

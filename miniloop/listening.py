@@ -32,7 +32,7 @@ from . import versions
 from .errors import logger
 from .gather import gather
 from .servers import Server
-from .sockettransport import SocketTransport, check_no_ssl
+from .sockettransport import SocketTransport
 from .transportsocket import TransportSocket
 
 if TYPE_CHECKING:
@@ -71,6 +71,13 @@ class ServerMixin:
         async def _create_connection_transport(self, sock: socket.socket,
                                                protocol_factory: Callable[[], Any],
                                                ) -> tuple[Any, Any]: ...
+        async def _create_tls_transport(self, sock: socket.socket,
+                                        protocol_factory: Callable[[], Any], sslcontext: Any,
+                                        server_side: bool, server_hostname: str | None,
+                                        ssl_handshake_timeout: float | None,
+                                        ssl_shutdown_timeout: float | None,
+                                        extra: Any = None, server: Any = None,
+                                        ) -> tuple[Any, Any]: ...
 
     async def create_server(
             self, protocol_factory: Callable[[], Any], host: Any = None, port: Any = None, *,
@@ -90,7 +97,6 @@ class ServerMixin:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         if ssl_shutdown_timeout is not None and ssl is None:
             raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
-        check_no_ssl(ssl)
         if host is not None or port is not None:
             if sock is not None:
                 raise ValueError("host/port and sock can not be specified at the same time")
@@ -194,8 +200,13 @@ class ServerMixin:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         if ssl_shutdown_timeout is not None and not ssl:
             raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
-        check_no_ssl(ssl)
-        transport, protocol = await self._create_connection_transport(sock, protocol_factory)
+        if ssl:
+            transport, protocol = await self._create_tls_transport(
+                sock, protocol_factory, ssl, True, None, ssl_handshake_timeout,
+                ssl_shutdown_timeout)
+        else:
+            transport, protocol = await self._create_connection_transport(sock,
+                                                                          protocol_factory)
         if self._debug:
             logger.debug("%r handled: (%r, %r)", transport.get_extra_info("socket"),
                          transport, protocol)
@@ -252,6 +263,11 @@ class ServerMixin:
         connection_made. An error here has nobody to go to: logged in debug mode only."""
         protocol = transport = None
         try:
+            if server._ssl_context is not None:
+                transport, protocol = await self._create_tls_transport(
+                    conn, protocol_factory, server._ssl_context, True, None,
+                    server._ssl_handshake_timeout, server._ssl_shutdown_timeout, extra, server)
+                return
             protocol = protocol_factory()
             waiter = self.create_future()
             transport = SocketTransport(self, conn, protocol, waiter, extra, server)

@@ -58,6 +58,7 @@ from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .tasks import Task, ensure_future
+from .tls import TLSMixin
 from .transportsendfile import TransportSendfileMixin
 from .unix import UnixMixin
 from .watching import WatchMixin
@@ -88,7 +89,7 @@ def _debug_from_environment() -> bool:
 class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
                 SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
                 DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin,
-                AbstractEventLoop):
+                TLSMixin, AbstractEventLoop):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

@@ -91,6 +91,9 @@ class Server(AbstractServer):
         self._waiters: list[Future[None]] | None = []  # wait_closed(); None: all is over
         self._protocol_factory = protocol_factory
         self._backlog = backlog
+        self._ssl_context = ssl_context      # TLS for each accepted connection (tls.py)
+        self._ssl_handshake_timeout = ssl_handshake_timeout
+        self._ssl_shutdown_timeout = ssl_shutdown_timeout
         self._serving = False                # listening and registered
         self._serving_forever_fut: Future[None] | None = None
         self._unix_inodes: dict[socket.socket, int] = {}  # 3.13: socket files to remove (unix.py)

@@ -344,10 +344,23 @@ class StreamWriter:
             await sleep(0)
         await self._protocol._drain_helper()
 
-    async def start_tls(self, sslcontext: Any, **kwds: Any) -> None:
-        """asyncio upgrades the connection to TLS in place; miniloop has no TLS transport,
-        and says so as `ssl=` does (sockettransport.py)."""
-        raise NotImplementedError("miniloop does not implement TLS transports (start_tls)")
+    async def start_tls(self, sslcontext: Any, *, server_hostname: str | None = None,
+                        ssl_handshake_timeout: float | None = None,
+                        **kwds: Any) -> None:
+        """Upgrade this connection to TLS in place (tls.py): the writer and its protocol
+        carry on over the TLS transport. (`ssl_shutdown_timeout` is new in 3.12.)"""
+        unexpected = [name for name in kwds if name != "ssl_shutdown_timeout"
+                      or not versions.STREAM_START_TLS_SHUTDOWN_TIMEOUT]
+        if unexpected:
+            raise TypeError("StreamWriter.start_tls() got an unexpected keyword argument "
+                            f"{unexpected[0]!r}")
+        await self.drain()
+        server_side = self._protocol._client_connected_cb is not None
+        self._transport = await self._loop.start_tls(
+            self._transport, self._protocol, sslcontext, server_side=server_side,
+            server_hostname=server_hostname, ssl_handshake_timeout=ssl_handshake_timeout,
+            **kwds)
+        self._protocol._transport = self._transport
 
     def __del__(self, warnings: Any = warnings) -> None:
         # A writer collected while its connection is open closes it, and says so.

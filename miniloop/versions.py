@@ -130,3 +130,6 @@ PROTOCOL_DROPS_SERVER_WRITER = _V >= (3, 13)
 # 3.13: a cancelled client_connected_cb task closes its connection; before, its done
 # callback fails with CancelledError and the loop reports that. (test_handler_cancelled)
 CANCELLED_CLIENT_TASK_CLOSES = _V >= (3, 13)
+# 3.12: StreamWriter.start_tls() takes ssl_shutdown_timeout; 3.11 has no such parameter.
+# (test_stream_start_tls_shutdown_timeout_argument)
+STREAM_START_TLS_SHUTDOWN_TIMEOUT = _V >= (3, 12)
