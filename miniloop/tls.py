@@ -5,286 +5,398 @@ one more protocol between the socket transport and yours.
 the network go into an incoming `ssl.MemoryBIO`, bytes TLS wants to send come out of an
 outgoing one. `TLSProtocol` sits on the socket transport as its protocol: `data_received`
 feeds the incoming BIO, then the handshake (or `read()`) runs, and whatever the outgoing BIO
-holds is written to the socket. Your protocol sees `TLSTransport`, whose `write()` encrypts
-through the same SSLObject. Your `connection_made` runs only once the handshake completes,
-as in asyncio.
+holds is written to the socket. Your protocol sees a `TLSTransport` (tlstransport.py),
+whose `write()` encrypts through the same SSLObject. Your `connection_made` runs only once
+the handshake completes, as in asyncio.
+
+The layer's states, in asyncio's order:
+
+    unwrapped -> handshake -> wrapped -> flushing -> shutdown   (and back to unwrapped at
+                                                                  the end, from anywhere)
+
+"flushing" reads what is left before our close_notify goes out; "shutdown" waits for the
+peer's. Because the layer is only a protocol, it also sits on another TLS transport:
+`start_tls()` on a TLS connection gives TLS inside TLS, as asyncio allows.
+
+Flow control runs both ways through the layer, each with its own buffer. Writing: while
+the socket transport says "pause", ciphertext stays in the outgoing BIO, and your
+protocol is paused once that (plus plaintext waiting for the handshake) reaches the TLS
+transport's high-water mark. Reading: while your protocol has paused reading, ciphertext
+collects in the incoming BIO, and the socket transport is paused once 256 KiB wait there.
 """
 
 from __future__ import annotations
 
+import collections
 import ssl
 from typing import Any
 
-from . import transports
+from .errors import logger
+from .protocols import BufferedProtocol
+from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING
 from .sockettransport import SocketTransport
+from .tlstransport import TLSTransport
 
-__all__ = ("TLSMixin", "TLSProtocol", "TLSTransport")
+__all__ = ("TLSMixin", "TLSProtocol")
 
-READ_SIZE = 256 * 1024  # how much plaintext one SSLObject.read() call may return
+READ_SIZE = 256 * 1024       # how much plaintext one SSLObject.read() call may return
+READ_HIGH_WATER = 256 * 1024  # undecrypted bytes held before the socket stops reading
+READ_LOW_WATER = READ_HIGH_WATER // 4
+HANDSHAKE_TIMEOUT = 60.0     # asyncio's defaults, in seconds
+SHUTDOWN_TIMEOUT = 30.0
 
-
-class TLSTransport(transports.Transport):
-    """What your protocol holds: writes are encrypted, close() sends close_notify."""
-
-    def __init__(self, tls: TLSProtocol) -> None:
-        super().__init__()
-        self._tls = tls
-        self._closed = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self._tls._get_extra_info(name, default)
-
-    def set_protocol(self, protocol: Any) -> None:
-        self._tls._app_protocol = protocol
-
-    def get_protocol(self) -> Any:
-        return self._tls._app_protocol
-
-    def is_closing(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        if not self._closed:
-            self._tls._start_shutdown()
-
-    def abort(self) -> None:
-        self._closed = True
-        self._tls._abort(None)
-
-    def write(self, data: Any) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expecting a bytes-like instance, got {type(data).__name__}")
-        if data:
-            self._tls._write_app(bytes(data))
-
-    def can_write_eof(self) -> bool:
-        return False
-
-    def is_reading(self) -> bool:
-        return self._tls._transport is not None and self._tls._transport.is_reading()
-
-    def pause_reading(self) -> None:
-        self._tls._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        self._tls._transport.resume_reading()
-
-    def get_write_buffer_size(self) -> int:
-        return self._tls._transport.get_write_buffer_size() if self._tls._transport else 0
-
-    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
-        self._tls._transport.set_write_buffer_limits(high, low)
+# "Not now": the SSLObject needs more bytes from the peer (a TLS record is incomplete).
+# asyncio treats an SSLSyscallError the same way.
+AGAIN = (ssl.SSLWantReadError, ssl.SSLSyscallError)
 
 
 class TLSProtocol:
-    """The socket transport's protocol: runs the TLS state machine over two memory BIOs.
-
-    States: "handshake" until do_handshake() succeeds, "wrapped" while app data flows,
-    "shutdown" once close_notify has been sent, "closed" at the end."""
+    """The socket transport's protocol: the TLS state machine over two memory BIOs."""
 
     def __init__(self, loop: Any, app_protocol: Any, sslcontext: ssl.SSLContext,
                  waiter: Any, server_side: bool = False, server_hostname: str | None = None,
                  ssl_handshake_timeout: float | None = None,
-                 ssl_shutdown_timeout: float | None = None) -> None:
+                 ssl_shutdown_timeout: float | None = None,
+                 call_connection_made: bool = True) -> None:
         for name, value in (("ssl_handshake_timeout", ssl_handshake_timeout),
                             ("ssl_shutdown_timeout", ssl_shutdown_timeout)):
             if value is not None and value <= 0:
                 raise ValueError(f"{name} should be a positive number, got {value}")
         self._loop = loop
         self._app_protocol = app_protocol
-        self._waiter = waiter
+        self._waiter = waiter          # create_connection's or start_tls's; None once woken
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._sslobj = sslcontext.wrap_bio(self._incoming, self._outgoing,
                                            server_side=server_side,
                                            server_hostname=server_hostname)
-        self._sslcontext = sslcontext
-        self._handshake_timeout = 60.0 if ssl_handshake_timeout is None else ssl_handshake_timeout
-        self._shutdown_timeout = 30.0 if ssl_shutdown_timeout is None else ssl_shutdown_timeout
+        self._extra: dict[str, Any] = {"sslcontext": sslcontext}  # more after the handshake
+        self._handshake_timeout = ssl_handshake_timeout or HANDSHAKE_TIMEOUT
+        self._shutdown_timeout = ssl_shutdown_timeout or SHUTDOWN_TIMEOUT
         self._state = "unwrapped"
-        self._transport: Any = None
-        self._app_transport = TLSTransport(self)
-        self._timer: Any = None
-        self._app_state = "none"     # "made" (connection_made called), "eof", "lost"
-        self._tcp_eof = False        # the peer closed its side of TCP
-        self._pending: list[bytes] = []  # app writes made before the handshake finished
+        self._app_state = "none" if call_connection_made else "made"  # then "eof", "lost"
+        self._transport: Any = None    # the transport underneath (a socket's, or TLS)
+        self._app_transport = TLSTransport(loop, self)
+        self._timer: Any = None        # the handshake's or the shutdown's timeout
+        self._backlog: collections.deque[Any] = collections.deque()  # plaintext to encrypt
+        self._backlog_size = 0
+        self._conn_lost = 0            # >0 once lost; +1 per write after that
+        self._eof_received = False     # the peer closed its side of TCP
+        self._ssl_writing_paused = False  # the transport underneath asked us to pause
+        self._app_reading_paused = False  # your protocol asked to pause reading
+        self._ssl_reading_paused = False  # we paused the transport underneath
 
-    # -- the socket transport's side --------------------------------------------------
+    # == What the transport underneath calls ===================================================
 
     def connection_made(self, transport: Any) -> None:
         self._transport = transport
         self._state = "handshake"
         self._timer = self._loop.call_later(self._handshake_timeout, self._handshake_timed_out)
-        self._step_handshake()
+        self._do_handshake()
 
     def data_received(self, data: bytes) -> None:
         self._incoming.write(data)
+        self._step()
+
+    def _step(self) -> None:
+        """New bytes from the peer (or reading resumed): go on with whatever we were doing."""
         if self._state == "handshake":
-            self._step_handshake()
+            self._do_handshake()
         elif self._state == "wrapped":
-            self._read_app()
+            self._do_read()
+        elif self._state == "flushing":
+            self._do_flush()
         elif self._state == "shutdown":
             self._do_shutdown()
 
-    def eof_received(self) -> None:
+    def eof_received(self) -> bool | None:
         # Discussion: the peer closed its side of TCP. During the handshake that is a bare
         # ConnectionResetError() for the caller, as in asyncio. Afterwards it ends TLS as a
-        # close_notify would, except that nothing more can be read to finish unwrap().
-        self._tcp_eof = True
+        # close_notify would, except that unwrap() cannot run: nothing more will arrive.
+        # If your protocol paused reading, what is left in the incoming BIO waits for
+        # resume_reading(), and the socket transport stays open for it (return True).
+        self._eof_received = True
         if self._state == "handshake":
-            self._fail(ConnectionResetError())
+            self._on_handshake_complete(ConnectionResetError())
         elif self._state == "wrapped":
-            self._start_shutdown()
+            self._state = "flushing"
+            if self._app_reading_paused:
+                return True
+            self._do_flush()
+        elif self._state == "flushing":
+            self._do_write()
+            self._state = "shutdown"
+            self._do_shutdown()
         elif self._state == "shutdown":
             self._do_shutdown()
+        return None
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        was = self._state
-        self._state = "closed"
+        """The end: your connection_lost (on the next turn) if your protocol saw
+        connection_made, then everything is let go."""
+        self._backlog.clear()
+        self._outgoing.read()
+        self._conn_lost += 1
         self._app_transport._closed = True
-        self._cancel_timer()
-        if was == "handshake":
-            self._fail(exc or ConnectionResetError())
-        elif self._app_state in ("made", "eof"):
+        if self._state != "handshake" and self._app_state in ("made", "eof"):
             self._app_state = "lost"
             self._loop.call_soon(self._app_protocol.connection_lost, exc)
+        self._state = "unwrapped"
         self._transport = None
+        self._app_protocol = None
+        self._wake_waiter(exc)
+        self._cancel_timer()
 
     def pause_writing(self) -> None:
-        self._app_protocol.pause_writing()
+        """The transport underneath is full: ciphertext now waits in the outgoing BIO."""
+        self._ssl_writing_paused = True
 
     def resume_writing(self) -> None:
-        self._app_protocol.resume_writing()
+        self._ssl_writing_paused = False
+        self._process_outgoing()
 
-    # -- the TLS state machine --------------------------------------------------------
+    # == The handshake =========================================================================
 
-    def _step_handshake(self) -> None:
+    def _do_handshake(self) -> None:
         try:
             self._sslobj.do_handshake()
-        except ssl.SSLWantReadError:
-            self._flush()
-            return
-        except Exception as exc:
-            self._flush()
-            self._fail(exc)
-            return
-        self._flush()
+        except AGAIN:
+            self._process_outgoing()
+        except ssl.SSLError as exc:
+            self._on_handshake_complete(exc)
+        else:
+            self._on_handshake_complete(None)
+
+    def _on_handshake_complete(self, exc: BaseException | None) -> None:
         self._cancel_timer()
-        self._state = "wrapped"
+        if exc is None:
+            self._state = "wrapped"
+            try:
+                peercert = self._sslobj.getpeercert()
+            except Exception as error:  # noqa: BLE001 (it fails the handshake)
+                exc = error
+        if exc is not None:
+            self._state = "unwrapped"
+            self._fatal_error(exc, "SSL handshake failed on verifying the certificate"
+                              if isinstance(exc, ssl.CertificateError) else "SSL handshake failed")
+            self._wake_waiter(exc)
+            return
+        self._extra.update(peercert=peercert, cipher=self._sslobj.cipher(),
+                           compression=self._sslobj.compression(), ssl_object=self._sslobj)
         # asyncio calls connection_made synchronously, then releases the waiter.
         if self._app_state == "none":
             self._app_state = "made"
             self._app_protocol.connection_made(self._app_transport)
-        if not self._waiter.done():
-            self._waiter.set_result(None)
-        for data in self._pending:
-            self._write_app(data)
-        self._pending.clear()
-        self._read_app()
+        self._wake_waiter(None)
+        self._do_read()  # what arrived with the handshake's last flight, and early writes
 
     def _handshake_timed_out(self) -> None:
         self._timer = None
-        self._fail(ConnectionAbortedError(
-            f"SSL handshake is taking longer than {self._handshake_timeout} seconds: "
-            f"aborting the connection"))
+        if self._state == "handshake":
+            self._fatal_error(ConnectionAbortedError(
+                f"SSL handshake is taking longer than {self._handshake_timeout} seconds: "
+                f"aborting the connection"))
 
-    def _fail(self, exc: BaseException) -> None:
-        """The handshake failed: the caller's waiter gets the error, the socket closes."""
-        self._cancel_timer()
-        self._state = "closed"
-        if not self._waiter.done():
-            self._waiter.set_exception(exc)
-        if self._transport is not None:
-            self._transport.abort()
+    def _wake_waiter(self, exc: BaseException | None) -> None:
+        if self._waiter is not None and not self._waiter.cancelled():
+            if exc is None:
+                self._waiter.set_result(None)
+            else:
+                self._waiter.set_exception(exc)
+        self._waiter = None
 
-    def _read_app(self) -> None:
-        chunks: list[bytes] = []
-        while True:
+    # == Writing: plaintext in, ciphertext out =================================================
+
+    def _write_appdata(self, list_of_data: Any) -> None:
+        if self._state in ("flushing", "shutdown", "unwrapped"):
+            # Closing or closed: the data is dropped, and after a few such writes each one
+            # logs a warning, as a socket transport does.
+            if self._conn_lost >= CONNLOST_WRITES_BEFORE_WARNING:
+                logger.warning("SSL connection is closed")
+            self._conn_lost += 1
+            return
+        for data in list_of_data:
+            self._backlog.append(data)
+            self._backlog_size += len(data)
+        if self._state == "wrapped":  # during the handshake, it waits in the backlog
             try:
-                chunk = self._sslobj.read(READ_SIZE)
-            except ssl.SSLWantReadError:
-                break
-            except ssl.SSLZeroReturnError:
-                chunk = b""
-            except ssl.SSLError as exc:
-                self._abort(exc)
-                return
-            if not chunk:  # the peer's close_notify: answer it, and close
-                if chunks:
-                    self._app_protocol.data_received(b"".join(chunks))
-                self._call_eof_received()
-                self._start_shutdown()
-                return
-            chunks.append(chunk)
+                self._do_write()
+            except Exception as exc:  # noqa: BLE001 (reported, as asyncio does)
+                self._fatal_error(exc, "Fatal error on SSL protocol")
+
+    def _do_write(self) -> None:
+        try:
+            while self._backlog:
+                data = self._backlog[0]
+                count = self._sslobj.write(data)
+                if count < len(data):
+                    self._backlog[0] = data[count:]
+                else:
+                    self._backlog.popleft()
+                self._backlog_size -= count
+        except AGAIN:
+            pass  # a renegotiation wants the peer's answer first: the rest waits
+        self._process_outgoing()
+
+    def _process_outgoing(self) -> None:
+        """Hand the outgoing BIO's ciphertext to the transport underneath, unless it asked
+        us to pause; then tell your protocol where its write buffer stands."""
+        if not self._ssl_writing_paused:
+            data = self._outgoing.read()
+            if data:
+                self._transport.write(data)
+        self._app_transport._control_writing()
+
+    # == Reading: ciphertext in, plaintext out =================================================
+
+    def _do_read(self) -> None:
+        if self._state not in ("wrapped", "flushing"):
+            return
+        try:
+            if not self._app_reading_paused:
+                self._read_into_app()
+                if self._backlog:  # a write that waited for the handshake, or for the peer
+                    self._do_write()
+                else:
+                    self._process_outgoing()  # reading may produce records (key updates)
+            self._control_ssl_reading()
+        except Exception as exc:  # noqa: BLE001 (reported, as asyncio does)
+            self._fatal_error(exc, "Fatal error on SSL protocol")
+
+    def _read_into_app(self) -> None:
+        """Decrypt all that is complete and hand it to your protocol in one call; b"" from
+        read() (or a read of 0 bytes) is the peer's close_notify."""
+        if isinstance(self._app_protocol, BufferedProtocol):
+            count = self._read_into_buffer()
+        else:
+            count = self._read_copied()
+        if not count:
+            self._call_eof_received()
+            self._start_shutdown()
+
+    def _read_copied(self) -> int:
+        chunk, chunks = b"x", []
+        try:
+            while chunk := self._sslobj.read(READ_SIZE):
+                chunks.append(chunk)
+        except AGAIN:
+            pass
         if chunks:
             self._app_protocol.data_received(b"".join(chunks))
-        self._flush()  # reading may produce TLS records to send (key updates, tickets)
+        return len(chunk)
 
-    def _write_app(self, data: bytes) -> None:
-        if self._state == "handshake":
-            self._pending.append(data)
-            return
-        if self._state != "wrapped":
-            return
-        view = memoryview(data)
-        while view:
-            sent = self._sslobj.write(view)
-            view = view[sent:]
-        self._flush()
+    def _read_into_buffer(self) -> int:
+        """A BufferedProtocol: decrypt straight into the buffer it lends, sized for what
+        is waiting; if that fills it, the rest waits for the next turn (as in asyncio)."""
+        buf = memoryview(self._app_protocol.get_buffer(self._incoming.pending))
+        offset, count = 0, 1
+        try:
+            while offset < len(buf) and count:
+                count = self._sslobj.read(len(buf) - offset, buf[offset:])  # type: ignore[assignment]
+                offset += count
+        except AGAIN:
+            pass
+        if offset:
+            self._app_protocol.buffer_updated(offset)
+            if offset == len(buf):
+                self._loop.call_soon(self._do_read)
+        return count
 
-    def _flush(self) -> None:
-        if self._outgoing.pending and self._transport is not None:
-            self._transport.write(self._outgoing.read())
+    def _call_eof_received(self) -> None:
+        if self._app_state != "made":
+            return
+        self._app_state = "eof"
+        try:
+            if self._app_protocol.eof_received():
+                logger.warning("returning true from eof_received() has no effect when using ssl")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Error calling eof_received()")
+
+    def _resume_reading(self) -> None:
+        """Your protocol resumed reading: on the next turn, go on with what was held back."""
+        if self._app_reading_paused:
+            self._app_reading_paused = False
+            self._loop.call_soon(self._resume)
+
+    def _resume(self) -> None:
+        if self._state != "handshake":
+            self._step()
+
+    def _control_ssl_reading(self) -> None:
+        size = self._incoming.pending
+        if size >= READ_HIGH_WATER and not self._ssl_reading_paused:
+            self._ssl_reading_paused = True
+            self._transport.pause_reading()
+        elif size <= READ_LOW_WATER and self._ssl_reading_paused:
+            self._ssl_reading_paused = False
+            self._transport.resume_reading()
+
+    # == Shutting down =========================================================================
 
     def _start_shutdown(self) -> None:
-        """close(), the peer's close_notify or its EOF: read what is left, send our
-        close_notify, and wait (up to the shutdown timeout) for the peer's."""
+        """close(), or the peer's close_notify: read what is left, send our close_notify,
+        and wait (up to the shutdown timeout) for the peer's."""
+        if self._state in ("flushing", "shutdown", "unwrapped"):
+            return
         self._app_transport._closed = True
         if self._state == "handshake":
-            self._state = "closed"
-            self._transport.abort()
+            self._abort(None)
             return
-        if self._state != "wrapped":
-            return
+        self._state = "flushing"
         self._timer = self._loop.call_later(self._shutdown_timeout, self._shutdown_timed_out)
-        self._state = "flushing"  # data_received() and write() now do nothing
-        self._read_app()
+        self._do_flush()
+
+    def _do_flush(self) -> None:
+        self._do_read()
         self._state = "shutdown"
         self._do_shutdown()
 
     def _do_shutdown(self) -> None:
         try:
-            if not self._tcp_eof:
+            if not self._eof_received:
                 self._sslobj.unwrap()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            self._flush()
+        except AGAIN:
+            self._process_outgoing()  # our close_notify is out; the peer's is awaited
             return
         except ssl.SSLError as exc:
             self._cancel_timer()
-            self._abort(exc)
+            self._fatal_error(exc)
             return
-        self._flush()
+        self._process_outgoing()
         self._call_eof_received()
         self._cancel_timer()
-        self._state = "closed"
         self._loop.call_soon(self._transport.close)
 
-    def _call_eof_received(self) -> None:
-        if self._app_state == "made":
-            self._app_state = "eof"
-            self._app_protocol.eof_received()
-
     def _shutdown_timed_out(self) -> None:
+        # The peer never answered our close_notify: close without it, and your protocol's
+        # connection_lost gets the TimeoutError (test_the_shutdown_times_out).
         self._timer = None
-        self._abort(TimeoutError("SSL shutdown timed out"))
+        if self._state in ("flushing", "shutdown"):
+            self._transport._force_close(TimeoutError("SSL shutdown timed out"))
 
     def _abort(self, exc: BaseException | None) -> None:
-        self._cancel_timer()
+        self._state = "unwrapped"
         if self._transport is not None:
-            if exc is not None:
-                self._transport._force_close(exc)
-            else:
-                self._transport.abort()
+            self._transport._force_close(exc)
+
+    def _fatal_error(self, exc: BaseException, message: str = "Fatal error on transport"
+                     ) -> None:
+        """Close at once. An OSError (ssl.SSLError is one) is the network's or the peer's
+        doing, logged in debug mode only; anything else goes to the exception handler."""
+        if self._transport is not None:
+            self._transport._force_close(exc)
+        if isinstance(exc, OSError):
+            if self._loop.get_debug():
+                logger.debug("%r: %s", self, message, exc_info=True)
+        else:
+            self._loop.call_exception_handler({
+                "message": message,
+                "exception": exc,
+                "transport": self._transport,
+                "protocol": self,
+            })
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -292,16 +404,8 @@ class TLSProtocol:
             self._timer = None
 
     def _get_extra_info(self, name: str, default: Any) -> Any:
-        if name == "ssl_object":
-            return self._sslobj
-        if name == "sslcontext":
-            return self._sslcontext
-        if name == "peercert":
-            return self._sslobj.getpeercert()
-        if name == "cipher":
-            return self._sslobj.cipher()
-        if name == "compression":
-            return self._sslobj.compression()
+        if name in self._extra:
+            return self._extra[name]
         if self._transport is None:
             return default
         return self._transport.get_extra_info(name, default)
@@ -325,11 +429,11 @@ class TLSMixin:
         except BaseException:
             sock.close()
             raise
-        transport = SocketTransport(self, sock, tls, None, extra, server)
+        SocketTransport(self, sock, tls, None, extra, server)
         try:
             await waiter
         except BaseException:
-            transport.close()
+            tls._app_transport.close()  # cancelled mid-handshake: that aborts the socket
             raise
         return tls._app_transport, protocol
 
@@ -339,16 +443,17 @@ class TLSMixin:
                         ssl_shutdown_timeout: float | None = None) -> Any:
         """Upgrade a live connection: `transport`'s protocol becomes a TLSProtocol that
         wraps `protocol`; returns the new transport for `protocol` once the handshake is
-        done. `protocol.connection_made` is not called again, as in asyncio."""
+        done. `protocol.connection_made` is not called again, as in asyncio. `transport`
+        may itself be a TLS transport: TLS inside TLS (test_tls_inside_tls)."""
         if not isinstance(sslcontext, ssl.SSLContext):
             raise TypeError("sslcontext is expected to be an instance of ssl.SSLContext, "
                             f"got {sslcontext!r}")
-        if not isinstance(transport, SocketTransport):
+        if not isinstance(transport, (SocketTransport, TLSTransport)):
             raise TypeError(f"transport {transport!r} is not supported by start_tls()")
         waiter = self.create_future()  # type: ignore[attr-defined]
         tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                          ssl_handshake_timeout, ssl_shutdown_timeout)
-        tls._app_state = "made"  # the protocol is already connected: no connection_made
+                          ssl_handshake_timeout, ssl_shutdown_timeout,
+                          call_connection_made=False)
         # Discussion: bytes already received stay unread until the TLS layer is in place:
         # reading pauses, the protocol is swapped, then the handshake starts and reading
         # resumes, each a callback of its own, in asyncio's order.

@@ -9,11 +9,12 @@ for a while, and give it back. Two ways, as in asyncio:
   Writes through the transport are refused meanwhile ("unable to write; sendfile is in
   progress"). Then reading resumes.
 * **Fallback** (no `os.sendfile` for this file, or a transport that has no socket of its
-  own): read the file in blocks, in the default executor (reading a file may block), and
-  `transport.write()` each block. To respect backpressure, the transport's protocol is
-  swapped for a small one (`_SendfileFallbackProtocol`) that turns pause_writing and
-  resume_writing into a future to wait on; the real protocol is put back at the end, and
-  hears `resume_writing()` if it had been paused before.
+  own, such as TLS's, whose bytes must be encrypted on their way): read the file in
+  blocks, in the default executor (reading a file may block), and `transport.write()`
+  each block. To respect backpressure, the transport's protocol is swapped for a small
+  one (`_SendfileFallbackProtocol`) that turns pause_writing and resume_writing into a
+  future to wait on; the real protocol is put back at the end, and hears
+  `resume_writing()` if it had been paused before.
 
 Either way the file's position ends just after what was sent. Transports that cannot send
 files at all (datagram, pipes) raise RuntimeError, as asyncio's do.
@@ -52,13 +53,18 @@ class TransportSendfileMixin:
         return how many bytes were sent."""
         if transport.is_closing():
             raise RuntimeError("Transport is closing")
-        if not getattr(transport, "_sendfile_native_ok", False):  # a socket transport's
+        native = getattr(transport, "_sendfile_native_ok", False)  # a socket transport's
+        if not native and not getattr(transport, "_sendfile_by_writes_ok", False):  # TLS's
             raise RuntimeError(f"sendfile is not supported for transport {transport!r}")
-        try:
-            return await self._sendfile_native(transport, file, offset, count)
-        except SendfileNotAvailableError:
-            if not fallback:
-                raise
+        if native:
+            try:
+                return await self._sendfile_native(transport, file, offset, count)
+            except SendfileNotAvailableError:
+                if not fallback:
+                    raise
+        elif not fallback:
+            raise RuntimeError(f"fallback is disabled and native sendfile is not supported "
+                               f"for transport {transport!r}")
         return await self._sendfile_fallback(transport, file, offset, count)
 
     async def _sendfile_native(self, transport: Any, file: Any, offset: int,

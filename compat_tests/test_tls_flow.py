@@ -1,0 +1,254 @@
+"""Flow control over TLS: water marks, paused writers and readers, and the shutdown timeout.
+
+A TLS transport has buffers of its own, between your protocol and the socket transport:
+ciphertext waits in the TLS layer while the socket transport is full, and decrypted data
+waits while your protocol has paused reading. These stories show when asyncio tells a
+protocol to pause and resume over TLS, that a stream's limit pauses a TLS connection
+without deadlock, and what happens when the peer never answers our close_notify.
+"""
+
+import random
+import socket
+
+import pytest
+
+from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
+from compat_tests.harness import scenario
+from compat_tests.test_tls import LOCALHOST, client_context, port_of, server_context
+
+pytestmark = pytest.mark.usefixtures("no_fd_leaks")
+
+CHUNK = 64 * 1024
+MAX_WRITTEN = 64 * 1024 * 1024  # a writer that is never paused gives up here
+
+
+class Counter:
+    """A server protocol that counts what it receives, and can start with reading paused."""
+
+    def __init__(self, aio, paused=False):
+        self.paused, self.received = paused, 0
+        self.lost = aio.get_running_loop().create_future()
+
+    def connection_made(self, transport):
+        self.transport = transport
+        if self.paused:
+            transport.pause_reading()
+
+    def data_received(self, data):
+        self.received += len(data)
+
+    def eof_received(self):
+        pass
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+class Writer:
+    """A client protocol that logs pause_writing and resume_writing with its buffer's size."""
+
+    def __init__(self, aio, log):
+        self.log = log
+        self.resumed = aio.get_running_loop().create_future()
+        self.lost = aio.get_running_loop().create_future()
+        self.paused = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def pause_writing(self):
+        self.paused = True
+        low, high = self.transport.get_write_buffer_limits()
+        self.log("pause_writing, buffer at the high mark", self.size() >= high)
+
+    def resume_writing(self):
+        self.paused = False
+        low, high = self.transport.get_write_buffer_limits()
+        self.log("resume_writing, buffer at the low mark", self.size() <= low)
+        if not self.resumed.done():
+            self.resumed.set_result(None)
+
+    def size(self):
+        return self.transport.get_write_buffer_size()
+
+    def data_received(self, data):
+        pass
+
+    def eof_received(self):
+        pass
+
+    def connection_lost(self, exc):
+        self.log("connection_lost", exc)
+        self.lost.set_result(None)
+
+
+async def tls_pair(aio, log, server_protocol):
+    loop = aio.get_running_loop()
+    server = await loop.create_server(lambda: server_protocol, LOCALHOST, 0,
+                                      ssl=server_context())
+    transport, client = await loop.create_connection(
+        lambda: Writer(aio, log), LOCALHOST, port_of(server), ssl=client_context(),
+        server_hostname="localhost")
+    return server, transport, client
+
+
+@scenario(
+    "limits (131072, 524288)",
+    "buffer size 0",
+    "limits (250, 1000)",
+    "ValueError: high (1) must be >= low (2) must be >= 0",
+    "pause_writing, buffer at the high mark True",   # a high mark of 0 is reached at once
+    "resume_writing, buffer at the low mark True",   # ... and each write goes out at once
+    "limits (131072, 524288)",
+    "is_reading True",
+    "is_reading False",
+    "is_reading True",
+    "connection_lost None",
+)
+async def test_write_buffer_limits_over_tls(aio, log):
+    peer = Counter(aio)
+    server, transport, client = await tls_pair(aio, log, peer)
+    log("limits", transport.get_write_buffer_limits())  # TLS's own: 512 KiB, a quarter
+    log("buffer size", transport.get_write_buffer_size())
+    transport.set_write_buffer_limits(high=1000)
+    log("limits", transport.get_write_buffer_limits())
+    try:
+        transport.set_write_buffer_limits(high=1, low=2)
+    except ValueError as exc:
+        log(f"{type(exc).__name__}: {exc}")
+    transport.set_write_buffer_limits(0)
+    transport.write(b"x")
+    transport.set_write_buffer_limits()
+    log("limits", transport.get_write_buffer_limits())
+    log("is_reading", transport.is_reading())
+    transport.pause_reading()
+    log("is_reading", transport.is_reading())
+    transport.resume_reading()
+    log("is_reading", transport.is_reading())
+    transport.close()
+    await client.lost
+    await peer.lost
+    server.close()
+    await server.wait_closed()
+
+
+@scenario(
+    "pause_writing, buffer at the high mark True",
+    "resume_writing, buffer at the low mark True",
+    "connection_lost None",
+    "the server got every byte True",
+)
+async def test_pause_writing_over_tls(aio, log):
+    # Discussion: the client writes in one go, without yielding, so the server reads
+    # nothing meanwhile: the kernel's buffers fill, then the socket transport's (it tells
+    # the TLS layer to pause), then the TLS layer's outgoing buffer, until it reaches the
+    # TLS transport's high-water mark and the protocol is told to pause. Once the loop
+    # turns, the server reads, every buffer drains, and the protocol is told to resume.
+    peer = Counter(aio)
+    server, transport, client = await tls_pair(aio, log, peer)
+    written = 0
+    while not client.paused and written < MAX_WRITTEN:
+        transport.write(b"x" * CHUNK)
+        written += CHUNK
+    await client.resumed
+    transport.close()
+    await client.lost
+    await peer.lost
+    log("the server got every byte", peer.received == written)
+    server.close()
+    await server.wait_closed()
+
+
+@scenario(
+    "server: its writer had to wait True",
+    "client: reading paused by the stream's limit True",
+    "client got 8388608 bytes, intact True",
+    "server done",
+)
+async def test_streams_over_tls_with_a_slow_reader(aio, log):
+    # Discussion: the client reads nothing until the server has been made to wait in
+    # drain(). Its StreamReader pauses the TLS transport past twice its limit, the TLS
+    # layer stops the socket once 256 KiB of ciphertext wait, and the kernel's buffers
+    # (made small on both sides, so a few MiB are more than they hold) fill up. Then the
+    # client reads everything, a little at a time; the server sees its writes through.
+    payload = random.Random(15).randbytes(8 * 1024 * 1024)
+    loop = aio.get_running_loop()
+    blocked = loop.create_future()
+    done = loop.create_future()
+
+    async def handler(reader, writer):
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CHUNK)
+        low, high = writer.transport.get_write_buffer_limits()
+        for start in range(0, len(payload), CHUNK):
+            writer.write(payload[start:start + CHUNK])
+            if writer.transport.get_write_buffer_size() >= high and not blocked.done():
+                log("server: its writer had to wait", True)
+                blocked.set_result(None)
+            await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        done.set_result(None)
+
+    server = await aio.start_server(handler, LOCALHOST, 0, ssl=server_context())
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CHUNK)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, (LOCALHOST, port_of(server)))
+    reader, writer = await aio.open_connection(sock=sock, ssl=client_context(),
+                                               server_hostname="localhost", limit=16384)
+    await aio.wait_for(blocked, 30)
+    log("client: reading paused by the stream's limit", not writer.transport.is_reading())
+    received = bytearray()
+    while chunk := await reader.read(16384):
+        received += chunk
+    log(f"client got {len(received)} bytes, intact", received == payload)
+    await done
+    log("server done")
+    writer.close()
+    await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
+
+
+class Holder(Counter):
+    """A server protocol that keeps reading paused, so its TLS layer never reads (and
+    never answers) the client's close_notify until it resumes."""
+
+    def eof_received(self):
+        self.log("server eof_received")
+
+    def connection_lost(self, exc):
+        self.log("server connection_lost", exc)
+        super().connection_lost(exc)
+
+
+@scenario(
+    "client connection_lost TimeoutError: SSL shutdown timed out",
+    "server eof_received",
+    "server connection_lost None",
+)
+async def test_the_shutdown_times_out(aio, log):
+    # Discussion: after close() the client waits ssl_shutdown_timeout for the peer's
+    # close_notify; then it gives up, closes the socket, and its protocol's connection_lost
+    # gets the TimeoutError. The server had paused reading: the client's close_notify and
+    # the end of TCP wait in its TLS layer until it resumes, then end the connection.
+    loop = aio.get_running_loop()
+    peer = Holder(aio, paused=True)
+    peer.log = log
+    server = await loop.create_server(lambda: peer, LOCALHOST, 0, ssl=server_context())
+    lost = loop.create_future()
+
+    class Client(Writer):
+        def connection_lost(self, exc):
+            log.error("client connection_lost", exc)
+            lost.set_result(None)
+
+    transport, client = await loop.create_connection(
+        lambda: Client(aio, log), LOCALHOST, port_of(server), ssl=client_context(),
+        server_hostname="localhost", ssl_shutdown_timeout=0.2)
+    transport.close()
+    await lost
+    peer.transport.resume_reading()
+    await peer.lost
+    server.close()
+    await server.wait_closed()

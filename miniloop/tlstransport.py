@@ -1,0 +1,125 @@
+"""The TLS transport: what your protocol holds when its connection is encrypted.
+
+What you learn here: a transport does not have to own a socket. `TLSTransport` is a thin
+face on the TLS layer (`TLSProtocol`, tls.py): `write()` hands plaintext to the layer,
+`close()` starts the TLS shutdown, `pause_reading()` stops the layer from passing on
+what it decrypts. Its flow control counts what *this* layer holds back, in asyncio's way:
+
+* the write buffer is the plaintext not yet encrypted (a write made while the handshake
+  runs) plus the ciphertext waiting in the outgoing memory BIO, which fills while the
+  socket transport underneath has asked the TLS layer to pause (its own buffer is full);
+* the default high-water mark is 512 KiB (a plain socket transport's is 64 KiB), and the
+  protocol is paused when the buffer reaches the mark (`>=`, where a socket transport
+  waits to go over it), so `set_write_buffer_limits(0)` pauses it at once, even with
+  nothing buffered (test_write_buffer_limits_over_tls);
+* `is_reading()` is the TLS layer's own switch: the socket underneath keeps reading
+  until the layer holds 256 KiB of ciphertext, then it is paused too.
+
+Everything else (the handshake, the shutdown, reading) is tls.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .transports import FlowControl, Transport
+
+if TYPE_CHECKING:
+    from .tls import TLSProtocol
+
+__all__ = ("TLSTransport",)
+
+TLS_WRITE_HIGH_WATER = 512 * 1024  # asyncio's default high-water mark for a TLS write buffer
+
+
+class TLSTransport(FlowControl, Transport):
+    """What your protocol holds: writes are encrypted, close() sends close_notify."""
+
+    _sendfile_by_writes_ok = True  # loop.sendfile reads the file and write()s it here
+
+    def __init__(self, loop: Any, tls: TLSProtocol) -> None:
+        self._tls = tls          # the layer doing the work
+        self._closed = False     # close() or abort() was called, or the connection is gone
+        super().__init__(None, loop)
+
+    @property
+    def _protocol(self) -> Any:  # what FlowControl tells to pause and resume
+        return self._tls._app_protocol
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._tls._get_extra_info(name, default)
+
+    def set_protocol(self, protocol: Any) -> None:
+        self._tls._app_protocol = protocol
+
+    def get_protocol(self) -> Any:
+        return self._tls._app_protocol
+
+    def is_closing(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Send close_notify once what is buffered is out; connection_lost comes later."""
+        if not self._closed:
+            self._closed = True
+            self._tls._start_shutdown()
+
+    def abort(self) -> None:
+        self._force_close(None)
+
+    def _force_close(self, exc: BaseException | None) -> None:
+        """Close at once, with `exc` for connection_lost (also what a TLS layer stacked
+        on this one calls, as it calls a socket transport's)."""
+        self._closed = True
+        self._tls._abort(exc)
+
+    # == Writing ===============================================================================
+
+    def write(self, data: Any) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expecting a bytes-like instance, got {type(data).__name__}")
+        if data:
+            self._tls._write_appdata((data,))
+
+    def writelines(self, list_of_data: Any) -> None:
+        self._tls._write_appdata(list_of_data)
+
+    def write_eof(self) -> None:
+        raise NotImplementedError  # TLS has close_notify, not half-closes (as in asyncio)
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def get_write_buffer_size(self) -> int:
+        return self._tls._outgoing.pending + self._tls._backlog_size
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._set_write_buffer_limits(high, low)
+        self._control_writing()
+
+    def _set_write_buffer_limits(self, high: int | None = None,
+                                 low: int | None = None) -> None:
+        if high is None and low is None:
+            high = TLS_WRITE_HIGH_WATER
+        super()._set_write_buffer_limits(high, low)
+
+    def _control_writing(self) -> None:
+        """After each change to the buffer: pause at the high mark, resume at the low one."""
+        size = self.get_write_buffer_size()
+        if size >= self._high_water and not self._protocol_paused:
+            self._protocol_paused = True
+            self._tell_protocol("pause_writing")
+        elif size <= self._low_water and self._protocol_paused:
+            self._protocol_paused = False
+            self._tell_protocol("resume_writing")
+
+    # == Reading ===============================================================================
+
+    def is_reading(self) -> bool:
+        return not self._tls._app_reading_paused
+
+    def pause_reading(self) -> None:
+        self._tls._app_reading_paused = True
+
+    def resume_reading(self) -> None:
+        self._tls._resume_reading()
