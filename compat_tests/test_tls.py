@@ -8,6 +8,7 @@ verification, the hostname, the handshake's time or the peer fail.
 
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
@@ -313,3 +314,58 @@ async def test_openssl_s_client_talks_to_our_server(aio, log):
         log("s_client saw", result.stdout.strip())
         server.close()
         await server.wait_closed()
+
+
+# == A peer miniloop did not write: openssl s_server =========================================
+
+def start_s_server(pem_file, attempts=5):
+    """`openssl s_server -rev` (it sends each line back reversed) on a free loopback port,
+    for one connection; returns (process, port) once it listens. The port is found by
+    binding to port 0 and letting go; if another program takes it meanwhile, s_server
+    exits (address in use) and we try the next one."""
+    for _ in range(attempts):
+        with socket.socket() as probe:
+            probe.bind((LOCALHOST, 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"{LOCALHOST}:{port}", "-cert", pem_file,
+             "-naccept", "1", "-rev"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for line in process.stdout:  # it says ACCEPT when it listens, or exits
+            if line.startswith(b"ACCEPT"):
+                return process, port
+        process.wait()
+        process.stdout.close()
+    raise RuntimeError(f"s_server did not start in {attempts} attempts")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs Debian's openssl")
+@scenario(
+    "client connection_made TLSv1.3",
+    "client data_received b'tneilc pool a morf olleh\\n'",
+    "client eof_received",
+    "client connection_lost None",
+    "s_server exited 0",
+)
+async def test_our_client_talks_to_openssl_s_server(aio, log):
+    loop = aio.get_running_loop()
+    with tempfile.TemporaryDirectory() as tmp:
+        pem_file = os.path.join(tmp, "server.pem")
+        CERT.private_key_and_cert_chain_pem.write_to_path(pem_file)
+        process, port = await loop.run_in_executor(None, start_s_server, pem_file)
+        try:
+            transport, client = await loop.create_connection(
+                lambda: Recorder(aio, log, "client"), LOCALHOST, port, ssl=client_context(),
+                server_hostname="localhost", ssl_shutdown_timeout=10)
+            transport.write(b"hello from a loop client\n")
+            while len(log.lines) < 2:
+                await aio.sleep(0.01)
+            transport.close()
+            await client.lost
+            code = await loop.run_in_executor(None, lambda: process.wait(timeout=30))
+            log("s_server exited", code)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()

@@ -14,8 +14,8 @@ list with a line on each):
     4. Real I/O: watching.py, sockets.py, sendfile.py; then transports and protocols:
        protocols.py, transports.py, transportsocket.py, selectortransport.py,
        sockettransport.py, connections.py, servers.py, listening.py, unix.py,
-       datagrams.py, pipes.py, transportsendfile.py, tls.py, tlstransport.py; then
-       streams on top:
+       datagrams.py, pipes.py, transportsendfile.py, tls.py, tlstransport.py,
+       starttls.py; then streams on top:
        streamreader.py, streams.py, subprocessstreams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
        signals.py, asyncgens.py, debug.py

@@ -57,8 +57,8 @@ from .poller import make_poller
 from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
+from .starttls import TLSMixin
 from .tasks import Task, ensure_future
-from .tls import TLSMixin
 from .transportsendfile import TransportSendfileMixin
 from .unix import UnixMixin
 from .watching import WatchMixin

@@ -246,8 +246,9 @@ class StreamReaderProtocol(FlowControlMixin, Protocol):
         if reader is not None:
             reader.feed_eof()
         # True keeps the transport open after the peer's EOF: we may still write (a
-        # half-closed connection), and close() is the writer's to call.
-        return True
+        # half-closed connection), and close() is the writer's to call. Not over TLS,
+        # which has no half-close (and warns when asked for one), as in asyncio.
+        return self._transport.get_extra_info("sslcontext") is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         # In this order: readers see EOF or the error, then wait_closed() returns or

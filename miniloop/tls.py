@@ -16,7 +16,8 @@ The layer's states, in asyncio's order:
 
 "flushing" reads what is left before our close_notify goes out; "shutdown" waits for the
 peer's. Because the layer is only a protocol, it also sits on another TLS transport:
-`start_tls()` on a TLS connection gives TLS inside TLS, as asyncio allows.
+`start_tls()` on a TLS connection gives TLS inside TLS, as asyncio allows (starttls.py
+puts the layer on a connection).
 
 Flow control runs both ways through the layer, each with its own buffer. Writing: while
 the socket transport says "pause", ciphertext stays in the outgoing BIO, and your
@@ -34,10 +35,9 @@ from typing import Any
 from .errors import logger
 from .protocols import BufferedProtocol
 from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING
-from .sockettransport import SocketTransport
 from .tlstransport import TLSTransport
 
-__all__ = ("TLSMixin", "TLSProtocol")
+__all__ = ("TLSProtocol",)
 
 READ_SIZE = 256 * 1024       # how much plaintext one SSLObject.read() call may return
 READ_HIGH_WATER = 256 * 1024  # undecrypted bytes held before the socket stops reading
@@ -409,63 +409,3 @@ class TLSProtocol:
         if self._transport is None:
             return default
         return self._transport.get_extra_info(name, default)
-
-
-class TLSMixin:
-    """The loop's TLS methods: a socket transport whose protocol is a TLSProtocol."""
-
-    async def _create_tls_transport(self, sock: Any, protocol_factory: Any, sslcontext: Any,
-                                    server_side: bool, server_hostname: str | None,
-                                    ssl_handshake_timeout: float | None,
-                                    ssl_shutdown_timeout: float | None,
-                                    extra: Any = None, server: Any = None) -> tuple[Any, Any]:
-        """A connected socket, wrapped: returns once the handshake is done (or failed)."""
-        sock.setblocking(False)
-        protocol = protocol_factory()
-        waiter = self.create_future()  # type: ignore[attr-defined]
-        try:
-            tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                              ssl_handshake_timeout, ssl_shutdown_timeout)
-        except BaseException:
-            sock.close()
-            raise
-        SocketTransport(self, sock, tls, None, extra, server)
-        try:
-            await waiter
-        except BaseException:
-            tls._app_transport.close()  # cancelled mid-handshake: that aborts the socket
-            raise
-        return tls._app_transport, protocol
-
-    async def start_tls(self, transport: Any, protocol: Any, sslcontext: Any, *,
-                        server_side: bool = False, server_hostname: str | None = None,
-                        ssl_handshake_timeout: float | None = None,
-                        ssl_shutdown_timeout: float | None = None) -> Any:
-        """Upgrade a live connection: `transport`'s protocol becomes a TLSProtocol that
-        wraps `protocol`; returns the new transport for `protocol` once the handshake is
-        done. `protocol.connection_made` is not called again, as in asyncio. `transport`
-        may itself be a TLS transport: TLS inside TLS (test_tls_inside_tls)."""
-        if not isinstance(sslcontext, ssl.SSLContext):
-            raise TypeError("sslcontext is expected to be an instance of ssl.SSLContext, "
-                            f"got {sslcontext!r}")
-        if not isinstance(transport, (SocketTransport, TLSTransport)):
-            raise TypeError(f"transport {transport!r} is not supported by start_tls()")
-        waiter = self.create_future()  # type: ignore[attr-defined]
-        tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                          ssl_handshake_timeout, ssl_shutdown_timeout,
-                          call_connection_made=False)
-        # Discussion: bytes already received stay unread until the TLS layer is in place:
-        # reading pauses, the protocol is swapped, then the handshake starts and reading
-        # resumes, each a callback of its own, in asyncio's order.
-        transport.pause_reading()
-        transport.set_protocol(tls)
-        made = self.call_soon(tls.connection_made, transport)  # type: ignore[attr-defined]
-        resumed = self.call_soon(transport.resume_reading)  # type: ignore[attr-defined]
-        try:
-            await waiter
-        except BaseException:
-            transport.close()
-            made.cancel()
-            resumed.cancel()
-            raise
-        return tls._app_transport
