@@ -33,6 +33,7 @@ from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
 from .subprocessstreams import SubprocessStreamProtocol
 from .transports import FlowControl
+from .transportsocket import TransportSocket
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
 
@@ -125,6 +126,7 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     # anyio's asyncio backend subclasses SubprocessStreamProtocol when it is imported
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
+    "trsock": ("TransportSocket",),  # what server.sockets holds; code checks isinstance()
 }
 
 # Names that appeared in a later version than the oldest one miniloop supports: on an older
@@ -175,6 +177,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
+    objects["TransportSocket"] = TransportSocket
     return objects
 
 
