@@ -112,7 +112,8 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     # anyio's asyncio backend (httpx's) finds the task that run_until_complete() runs by
     # this done-callback among the tasks' callbacks
     "base_events": ("_run_until_complete_cb",),
-    "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
+    "coroutines": ("_is_coroutine",  # unittest.mock marks AsyncMock with it
+                   "_format_coroutine"),  # CPython's tests check reprs of coroutines with it
     "constants": ("SENDFILE_FALLBACK_READBUFFER_SIZE",),
     "events": ("_py__get_running_loop", "_py__set_running_loop", "_py_get_running_loop",
                "_py_get_event_loop"),
@@ -164,6 +165,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_py_current_task"] = objects["current_task"]
     objects["_py_swap_current_task"] = registry._swap_current_task
     objects["_get_function_source"] = reprs.callback_source
+    objects["_format_coroutine"] = reprs.format_coroutine
     objects["SENDFILE_FALLBACK_READBUFFER_SIZE"] = sendfile.FALLBACK_BLOCK_SIZE
     objects["BaseProactorEventLoop"] = BaseProactorEventLoop
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):

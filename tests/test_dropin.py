@@ -216,6 +216,32 @@ def test_trsock_names_the_class_of_server_sockets():
         "ValueError: setblocking(): transport sockets cannot be blocking"]
 
 
+# CPython's tests format coroutine-like objects (Cython's have no cr_code) with this helper.
+FORMAT_COROUTINE = '''
+import collections.abc
+from asyncio.coroutines import _format_coroutine
+
+class CoroLike:
+    def send(self, value): pass
+    def throw(self, *exc): pass
+    def close(self): pass
+    def __await__(self): pass
+
+collections.abc.Coroutine.register(CoroLike)
+coro = CoroLike()
+print(repr(_format_coroutine(coro)))
+coro.__qualname__, coro.cr_running = "Named", True
+print(repr(_format_coroutine(coro)))
+'''
+
+
+def test_format_coroutine_is_there_and_formats_the_same():
+    plain = run_python("-c", FORMAT_COROUTINE)
+    swapped = run_python("-m", "miniloop", "-c", FORMAT_COROUTINE)
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout == "'<CoroLike without __name__>()'\n'Named() running'\n"
+
+
 # What anyio's asyncio backend (httpx's) reads of asyncio beyond its public names: the
 # done-callback by which it finds the task run_until_complete() runs, task internals, the
 # eager factory's code and closure (to build tasks with a custom task class, 3.12+), and a
