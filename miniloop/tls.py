@@ -67,9 +67,11 @@ class TLSProtocol:
         self._waiter = waiter          # create_connection's or start_tls's; None once woken
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
+        # An empty server_hostname means no name at all (no SNI, nothing to check), as in
+        # asyncio; the ssl module itself refuses "".
         self._sslobj = sslcontext.wrap_bio(self._incoming, self._outgoing,
                                            server_side=server_side,
-                                           server_hostname=server_hostname)
+                                           server_hostname=server_hostname or None)
         self._extra: dict[str, Any] = {"sslcontext": sslcontext}  # more after the handshake
         self._handshake_timeout = ssl_handshake_timeout or HANDSHAKE_TIMEOUT
         self._shutdown_timeout = ssl_shutdown_timeout or SHUTDOWN_TIMEOUT
