@@ -7,13 +7,15 @@ protocol to pause and resume over TLS, that a stream's limit pauses a TLS connec
 without deadlock, and what happens when the peer never answers our close_notify.
 """
 
+import gc
 import random
 import socket
+import weakref
 
 import pytest
 
 from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
-from compat_tests.harness import scenario
+from compat_tests.harness import scenario, sync_scenario
 from compat_tests.test_tls import LOCALHOST, client_context, port_of, server_context
 
 pytestmark = pytest.mark.usefixtures("no_fd_leaks")
@@ -252,3 +254,59 @@ async def test_the_shutdown_times_out(aio, log):
     await peer.lost
     server.close()
     await server.wait_closed()
+
+
+# == Nothing left behind =====================================================================
+
+@sync_scenario(
+    "cancelled in the handshake: TimeoutError",
+    "its SSLContext freed without the collector True",
+    "a protocol that keeps its transport closes it twice",
+    "AttributeError: 'NoneType' object has no attribute '_get_extra_info'",
+    "its SSLContext freed without the collector True",
+)
+def test_a_tls_connection_leaves_no_garbage(aio, log):
+    # Discussion: with the collector off, only reference counts free things. A TLS client
+    # cancelled in its handshake, and one whose protocol keeps its transport (the usual
+    # `self.transport = transport`), must leave no cycle holding their TLS state. (The
+    # second also closes its transport twice, before and after the loop has run its
+    # connection_lost: the second close() is what lets go of the TLS layer.)
+    async def cancelled(context):
+        with socket.socket() as listener:  # it never accepts: the handshake never starts
+            listener.bind((LOCALHOST, 0))
+            listener.listen(1)
+            try:
+                await aio.wait_for(aio.get_running_loop().create_connection(
+                    aio.Protocol, *listener.getsockname(), ssl=context,
+                    server_hostname="localhost"), 0.1)
+            except TimeoutError as exc:
+                log("cancelled in the handshake:", type(exc).__name__)
+
+    async def kept(context):
+        loop = aio.get_running_loop()
+        server = await aio.start_server(lambda r, w: w.close(), LOCALHOST, 0,
+                                        ssl=server_context())
+        transport, protocol = await loop.create_connection(
+            lambda: Writer(aio, lambda *parts: None), LOCALHOST, port_of(server),
+            ssl=context, server_hostname="localhost")
+        await protocol.lost
+        transport.close()
+        log("a protocol that keeps its transport closes it twice")
+        try:  # the second close() let go of the TLS layer: the transport knows no more
+            transport.get_extra_info("peername")
+        except AttributeError as exc:
+            log(f"{type(exc).__name__}: {exc}")
+        server.close()
+        await server.wait_closed()
+
+    for story in (cancelled, kept):
+        context = client_context()
+        freed = weakref.ref(context)
+        gc.collect()
+        gc.disable()
+        try:
+            aio.run(story(context))
+            del context
+            log("its SSLContext freed without the collector", freed() is None)
+        finally:
+            gc.enable()

@@ -32,6 +32,7 @@ from . import coroutines, policies, registry, reprs, sendfile, streams, versions
 from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
 from .subprocessstreams import SubprocessStreamProtocol
+from .tls import TLSProtocol
 from .transports import FlowControl
 from .transportsocket import TransportSocket
 
@@ -128,6 +129,7 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
     "trsock": ("TransportSocket",),  # what server.sockets holds; code checks isinstance()
+    "sslproto": ("SSLProtocol",),  # the TLS layer (tls.py); CPython's tests build it by hand
 }
 
 # Names that appeared in a later version than the oldest one miniloop supports: on an older
@@ -168,6 +170,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_format_coroutine"] = reprs.format_coroutine
     objects["SENDFILE_FALLBACK_READBUFFER_SIZE"] = sendfile.FALLBACK_BLOCK_SIZE
     objects["BaseProactorEventLoop"] = BaseProactorEventLoop
+    objects["SSLProtocol"] = TLSProtocol
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
         objects[f"_py{name}"] = getattr(registry, name)
     for name in ("_get_running_loop", "_set_running_loop", "get_running_loop",

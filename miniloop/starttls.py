@@ -35,17 +35,19 @@ class TLSMixin:
         waiter = self.create_future()  # type: ignore[attr-defined]
         try:
             tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                              ssl_handshake_timeout, ssl_shutdown_timeout)
+                              ssl_handshake_timeout=ssl_handshake_timeout,
+                              ssl_shutdown_timeout=ssl_shutdown_timeout)
         except BaseException:
             sock.close()
             raise
         SocketTransport(self, sock, tls, None, extra, server)
+        transport = tls._app_transport
         try:
             await waiter
         except BaseException:
-            tls._app_transport.close()  # cancelled mid-handshake: that aborts the socket
+            transport.close()  # cancelled mid-handshake: that aborts the socket
             raise
-        return tls._app_transport, protocol
+        return transport, protocol
 
     async def start_tls(self, transport: Any, protocol: Any, sslcontext: Any, *,
                         server_side: bool = False, server_hostname: str | None = None,
@@ -62,8 +64,9 @@ class TLSMixin:
             raise TypeError(f"transport {transport!r} is not supported by start_tls()")
         waiter = self.create_future()  # type: ignore[attr-defined]
         tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                          ssl_handshake_timeout, ssl_shutdown_timeout,
-                          call_connection_made=False)
+                          call_connection_made=False,
+                          ssl_handshake_timeout=ssl_handshake_timeout,
+                          ssl_shutdown_timeout=ssl_shutdown_timeout)
         # Discussion: bytes already received stay unread until the TLS layer is in place:
         # reading pauses, the protocol is swapped, then the handshake starts and reading
         # resumes, each a callback of its own, in asyncio's order.

@@ -240,8 +240,11 @@ class Task(Future[T]):
         # never retrieved" until the next garbage collection, where asyncio (whose step is C
         # code) reports it the moment the last reference goes (scenario
         # `test_never_retrieved_is_reported_as_soon_as_the_task_is_dropped`). So every frame
-        # between the loop and the coroutine lets go of what it ran, as asyncio's do.
-        del self
+        # between the loop and the coroutine lets go of what it ran, as asyncio's do; this
+        # one also of the exception it threw in, whose traceback holds this frame (a task
+        # cancelled in a TLS handshake would keep its TLS layer:
+        # test_a_tls_connection_leaves_no_garbage).
+        del self, exc
 
     def _start_eagerly(self) -> None:
         """Take the first step now, inside the creator's step (3.12's eager_start, see

@@ -50,14 +50,15 @@ SHUTDOWN_TIMEOUT = 30.0
 AGAIN = (ssl.SSLWantReadError, ssl.SSLSyscallError)
 
 
-class TLSProtocol:
-    """The socket transport's protocol: the TLS state machine over two memory BIOs."""
+class TLSProtocol(BufferedProtocol):
+    """The socket transport's protocol: the TLS state machine over two memory BIOs.
+    (asyncio's `sslproto.SSLProtocol`, with its arguments, under the drop-in.)"""
 
     def __init__(self, loop: Any, app_protocol: Any, sslcontext: ssl.SSLContext,
                  waiter: Any, server_side: bool = False, server_hostname: str | None = None,
+                 call_connection_made: bool = True,
                  ssl_handshake_timeout: float | None = None,
-                 ssl_shutdown_timeout: float | None = None,
-                 call_connection_made: bool = True) -> None:
+                 ssl_shutdown_timeout: float | None = None) -> None:
         for name, value in (("ssl_handshake_timeout", ssl_handshake_timeout),
                             ("ssl_shutdown_timeout", ssl_shutdown_timeout)):
             if value is not None and value <= 0:
@@ -65,6 +66,7 @@ class TLSProtocol:
         self._loop = loop
         self._app_protocol = app_protocol
         self._waiter = waiter          # create_connection's or start_tls's; None once woken
+        self._buffer = memoryview(bytearray(READ_SIZE))  # the socket receives into it
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         # An empty server_hostname means no name at all (no SNI, nothing to check), as in
@@ -78,7 +80,7 @@ class TLSProtocol:
         self._state = "unwrapped"
         self._app_state = "none" if call_connection_made else "made"  # then "eof", "lost"
         self._transport: Any = None    # the transport underneath (a socket's, or TLS)
-        self._app_transport = TLSTransport(loop, self)
+        self._app_transport: Any = TLSTransport(loop, self)  # None once lost (no cycle left)
         self._timer: Any = None        # the handshake's or the shutdown's timeout
         self._backlog: collections.deque[Any] = collections.deque()  # plaintext to encrypt
         self._backlog_size = 0
@@ -96,8 +98,12 @@ class TLSProtocol:
         self._timer = self._loop.call_later(self._handshake_timeout, self._handshake_timed_out)
         self._do_handshake()
 
-    def data_received(self, data: bytes) -> None:
-        self._incoming.write(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Ciphertext arrived (straight into our buffer): into the incoming BIO with it."""
+        self._incoming.write(self._buffer[:nbytes])
         self._step()
 
     def _step(self) -> None:
@@ -145,6 +151,7 @@ class TLSProtocol:
             self._loop.call_soon(self._app_protocol.connection_lost, exc)
         self._state = "unwrapped"
         self._transport = None
+        self._app_transport = None  # it still knows us (get_extra_info works): we forget it
         self._app_protocol = None
         self._wake_waiter(exc)
         self._cancel_timer()
@@ -294,8 +301,8 @@ class TLSProtocol:
         offset, count = 0, 1
         try:
             while offset < len(buf) and count:
-                count = self._sslobj.read(len(buf) - offset, buf[offset:])  # type: ignore[assignment]
-                offset += count
+                count = self._sslobj.read(len(buf) - offset, buf[offset:])  # type: ignore
+                offset += count  # (with a buffer, read() returns how many bytes it wrote)
         except AGAIN:
             pass
         if offset:
@@ -405,7 +412,7 @@ class TLSProtocol:
             self._timer.cancel()
             self._timer = None
 
-    def _get_extra_info(self, name: str, default: Any) -> Any:
+    def _get_extra_info(self, name: str, default: Any = None) -> Any:
         if name in self._extra:
             return self._extra[name]
         if self._transport is None:

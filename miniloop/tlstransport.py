@@ -37,32 +37,43 @@ class TLSTransport(FlowControl, Transport):
 
     _sendfile_by_writes_ok = True  # loop.sendfile reads the file and write()s it here
 
+    _ssl_protocol: Any  # TLSProtocol, or None after a second close()
+
     def __init__(self, loop: Any, tls: TLSProtocol) -> None:
-        self._tls = tls          # the layer doing the work
-        self._closed = False     # close() or abort() was called, or the connection is gone
+        self._ssl_protocol = tls  # the TLS layer doing the work (asyncio's name for it)
+        self._closed = False      # close() or abort() was called, or the connection is gone
         super().__init__(None, loop)
 
     @property
     def _protocol(self) -> Any:  # what FlowControl tells to pause and resume
-        return self._tls._app_protocol
+        return self._ssl_protocol._app_protocol
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self._tls._get_extra_info(name, default)
+        return self._ssl_protocol._get_extra_info(name, default)
 
     def set_protocol(self, protocol: Any) -> None:
-        self._tls._app_protocol = protocol
+        self._ssl_protocol._app_protocol = protocol
 
     def get_protocol(self) -> Any:
-        return self._tls._app_protocol
+        return self._ssl_protocol._app_protocol
 
     def is_closing(self) -> bool:
         return self._closed
 
     def close(self) -> None:
-        """Send close_notify once what is buffered is out; connection_lost comes later."""
+        """Send close_notify once what is buffered is out; connection_lost comes later.
+
+        Discussion: a second close() lets go of the TLS layer, as asyncio's does. Your
+        protocol usually keeps its transport, and the loop may stop before it runs your
+        connection_lost (the TLS layer schedules it a turn after its own): without this,
+        the connection's TLS state, and its SSLContext, would live on in that callback
+        (CPython's test_ssl checks they do not). After it, the transport only answers
+        is_closing(), close() and abort()."""
         if not self._closed:
             self._closed = True
-            self._tls._start_shutdown()
+            self._ssl_protocol._start_shutdown()
+        else:
+            self._ssl_protocol = None
 
     def abort(self) -> None:
         self._force_close(None)
@@ -71,7 +82,8 @@ class TLSTransport(FlowControl, Transport):
         """Close at once, with `exc` for connection_lost (also what a TLS layer stacked
         on this one calls, as it calls a socket transport's)."""
         self._closed = True
-        self._tls._abort(exc)
+        if self._ssl_protocol is not None:
+            self._ssl_protocol._abort(exc)
 
     # == Writing ===============================================================================
 
@@ -79,10 +91,10 @@ class TLSTransport(FlowControl, Transport):
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data: expecting a bytes-like instance, got {type(data).__name__}")
         if data:
-            self._tls._write_appdata((data,))
+            self._ssl_protocol._write_appdata((data,))
 
     def writelines(self, list_of_data: Any) -> None:
-        self._tls._write_appdata(list_of_data)
+        self._ssl_protocol._write_appdata(list_of_data)
 
     def write_eof(self) -> None:
         raise NotImplementedError  # TLS has close_notify, not half-closes (as in asyncio)
@@ -91,7 +103,7 @@ class TLSTransport(FlowControl, Transport):
         return False
 
     def get_write_buffer_size(self) -> int:
-        return self._tls._outgoing.pending + self._tls._backlog_size
+        return self._ssl_protocol._outgoing.pending + self._ssl_protocol._backlog_size
 
     def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
         self._set_write_buffer_limits(high, low)
@@ -116,10 +128,10 @@ class TLSTransport(FlowControl, Transport):
     # == Reading ===============================================================================
 
     def is_reading(self) -> bool:
-        return not self._tls._app_reading_paused
+        return not self._ssl_protocol._app_reading_paused
 
     def pause_reading(self) -> None:
-        self._tls._app_reading_paused = True
+        self._ssl_protocol._app_reading_paused = True
 
     def resume_reading(self) -> None:
-        self._tls._resume_reading()
+        self._ssl_protocol._resume_reading()

@@ -216,6 +216,40 @@ def test_trsock_names_the_class_of_server_sockets():
         "ValueError: setblocking(): transport sockets cannot be blocking"]
 
 
+# asyncio.sslproto.SSLProtocol names the TLS layer (not exported), which CPython's
+# test_sslproto builds by hand with asyncio's arguments; a TLS transport holds it.
+WHAT_SSLPROTO_HOLDS = '''
+import asyncio, asyncio.sslproto, ssl
+
+async def main():
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    layer = asyncio.sslproto.SSLProtocol(loop, asyncio.Protocol(), ssl.create_default_context(),
+                                         waiter, ssl_handshake_timeout=1.0)
+    transport = layer._app_transport
+    print(isinstance(layer, asyncio.BufferedProtocol), hasattr(asyncio, "SSLProtocol"),
+          transport._ssl_protocol is layer, transport.get_write_buffer_limits())
+    transport.close()
+    try:
+        asyncio.sslproto.SSLProtocol(loop, asyncio.Protocol(), ssl.create_default_context(),
+                                     waiter, ssl_shutdown_timeout=0)
+    except ValueError as exc:
+        print("ValueError:", exc)
+
+asyncio.run(main())
+'''
+
+
+def test_sslproto_names_the_tls_layer():
+    plain = run_python("-c", WHAT_SSLPROTO_HOLDS)
+    swapped = run_python("-m", "miniloop", "-c", WHAT_SSLPROTO_HOLDS)
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout
+    assert swapped.stdout.splitlines() == [
+        "True False True (131072, 524288)",
+        "ValueError: ssl_shutdown_timeout should be a positive number, got 0"]
+
+
 # CPython's tests format coroutine-like objects (Cython's have no cr_code) with this helper.
 FORMAT_COROUTINE = '''
 import collections.abc
