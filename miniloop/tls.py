@@ -3,9 +3,10 @@ one more protocol between the socket transport and yours.
 
 `ssl.SSLObject` does the TLS arithmetic without touching a socket: bytes that arrived from
 the network go into an incoming `ssl.MemoryBIO`, bytes TLS wants to send come out of an
-outgoing one. `TLSProtocol` sits on the socket transport as its protocol: `data_received`
-feeds the incoming BIO, then the handshake (or `read()`) runs, and whatever the outgoing BIO
-holds is written to the socket. Your protocol sees a `TLSTransport` (tlstransport.py),
+outgoing one. `TLSProtocol` sits on the socket transport as its protocol (a
+BufferedProtocol: the socket receives straight into its buffer): what arrives goes into the
+incoming BIO, then the handshake (or `read()`) runs, and whatever the outgoing BIO holds is
+written to the socket. Your protocol sees a `TLSTransport` (tlstransport.py),
 whose `write()` encrypts through the same SSLObject. Your `connection_made` runs only once
 the handshake completes, as in asyncio.
 
@@ -284,7 +285,7 @@ class TLSProtocol(BufferedProtocol):
             self._start_shutdown()
 
     def _read_copied(self) -> int:
-        chunk, chunks = b"x", []
+        chunk, chunks = b"x", []  # (anything but b"" until read() says close_notify)
         try:
             while chunk := self._sslobj.read(READ_SIZE):
                 chunks.append(chunk)
