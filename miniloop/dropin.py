@@ -28,10 +28,9 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, policies, registry, reprs, sendfile, streams, versions
+from . import coroutines, policies, registry, reprs, sendfile, streams, subprocessstreams, versions
 from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
-from .subprocessstreams import SubprocessStreamProtocol
 from .transports import FlowControl
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -171,7 +170,8 @@ def _miniloop_objects() -> dict[str, Any]:
         objects[f"_py_{name}"] = objects[name]
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["_run_until_complete_cb"] = _stop_loop_when_done
-    objects["SubprocessStreamProtocol"] = SubprocessStreamProtocol
+    for name in ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"):
+        objects[name] = getattr(subprocessstreams, name)  # asyncio.subprocess's own names
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
