@@ -28,9 +28,20 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, policies, registry, reprs, sendfile, streams, subprocessstreams, versions
+from . import (
+    childwatchers,
+    coroutines,
+    policies,
+    registry,
+    reprs,
+    sendfile,
+    streams,
+    subprocessstreams,
+    versions,
+)
 from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
+from .subprocesstransport import ProcessTransport
 from .transports import FlowControl
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
@@ -121,9 +132,12 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
               "_py_swap_current_task"),
     "log": ("logger",),
     "streams": ("FlowControlMixin",),  # drain()'s protocol half, which protocols subclass
+    # CPython's tests subclass the subprocess transport, starting a child of their own
+    "base_subprocess": ("BaseSubprocessTransport",),
     # anyio's asyncio backend subclasses SubprocessStreamProtocol when it is imported
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
+    "unix_events": ("can_use_pidfd",),  # CPython's tests ask it whether to test pidfds
 }
 
 # Names that appeared in a later version than the oldest one miniloop supports: on an older
@@ -136,6 +150,7 @@ SINCE: dict[str, tuple[int, int]] = {
     "_swap_current_task": (3, 12),
     "_py_swap_current_task": (3, 12),
     "_py_current_task": (3, 12),
+    "can_use_pidfd": (3, 12),
 }
 
 # Names a module exports only from a later version on (before it, they are importable by
@@ -175,6 +190,8 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
+    objects["BaseSubprocessTransport"] = ProcessTransport
+    objects["can_use_pidfd"] = childwatchers.can_use_pidfd
     return objects
 
 

@@ -71,18 +71,15 @@ class ProcessTransport(SubprocessTransport):
             if how == subprocess.PIPE:
                 self._pipes[fd] = None
         try:
-            # (universal_newlines=False: the pipes carry bytes; subprocess_exec has refused
-            # text mode already.)
-            self._proc = subprocess.Popen(args, shell=shell, stdin=stdin, stdout=stdout,
-                                          stderr=stderr, universal_newlines=False,
-                                          bufsize=bufsize, **kwargs)
+            self._start(args, shell, stdin, stdout, stderr, bufsize, **kwargs)
         except BaseException:
             # Popen closed the pipes it had made; closing marks this transport done, so
             # that its __del__ does not warn about a transport that never was.
             self.close()
             raise
-        self._pid = self._proc.pid
-        self._extra["subprocess"] = self._proc
+        proc: Any = self._proc  # (what _start() made)
+        self._pid = proc.pid
+        self._extra["subprocess"] = proc
         if loop.get_debug():
             program = args if isinstance(args, (bytes, str)) else args[0]
             logger.debug("process %r created: pid %s", program, self._pid)
@@ -103,6 +100,14 @@ class ProcessTransport(SubprocessTransport):
             if end is not None:
                 info.append(f"{name}={end.pipe}")
         return f"<{' '.join(info)}>"
+
+    def _start(self, args: Any, shell: bool, stdin: Any, stdout: Any, stderr: Any,
+               bufsize: int, **kwargs: Any) -> None:
+        """Start the child, as `self._proc`. (universal_newlines=False: the pipes carry
+        bytes; subprocess_exec has refused text mode already.)"""
+        self._proc = subprocess.Popen(args, shell=shell, stdin=stdin, stdout=stdout,
+                                      stderr=stderr, universal_newlines=False,
+                                      bufsize=bufsize, **kwargs)
 
     async def _connect_pipes(self, waiter: Future[None] | None) -> None:
         """Wrap each of the child's pipes in a pipe transport, then tell the protocol.
@@ -355,7 +360,9 @@ class SubprocessMixin:
         with warnings.catch_warnings():  # asyncio's own use of the API does not warn
             warnings.simplefilter("ignore", DeprecationWarning)
             watcher = get_child_watcher()
-        with watcher:
+        with watcher as entered:
+            if not versions.WATCHER_ITSELF_INSIDE_WITH:
+                watcher = entered  # 3.11 (the same object, for every real watcher)
             if not watcher.is_active():
                 # Before the child starts: a child nobody would ever reap must not start.
                 raise RuntimeError("asyncio.get_child_watcher() is not activated, "

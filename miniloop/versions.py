@@ -147,6 +147,10 @@ PIDFD_WATCHER_BY_DEFAULT = _V >= (3, 12)
 # active) and registers with the running loop; 3.11's is attached to a loop, and active
 # only while that loop runs. (test_a_pidfd_watcher_on_3_11_needs_its_loop)
 PIDFD_WATCHER_USES_RUNNING_LOOP = _V >= (3, 12)
+# 3.12: the loop asks the watcher itself inside `with watcher:`; 3.11 asks what __enter__
+# returned (the watcher, for every real one). (conformance: test_subprocess's
+# test_create_subprocess_fails_with_inactive_watcher)
+WATCHER_ITSELF_INSIDE_WITH = _V >= (3, 12)
 # 3.12: a watcher's exit report reaches the transport in one call_soon_threadsafe; 3.11
 # queues it once more with call_soon, one turn later. (test_protocol_callback_order)
 CHILD_EXIT_REPORTED_IN_ONE_HOP = _V >= (3, 12)
