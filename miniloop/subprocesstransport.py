@@ -29,11 +29,12 @@ holds the two loop methods; `EventLoop` inherits them.
 
 from __future__ import annotations
 
-import collections
 import os
 import signal
 import subprocess
 import warnings
+from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import versions
@@ -42,11 +43,11 @@ from .protocols import Protocol
 from .transports import SubprocessTransport
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .futures import Future
 
 __all__ = ("ProcessTransport", "SubprocessMixin")
+
+PendingCall = tuple[Callable[..., Any], tuple[Any, ...]]  # a protocol method and its args
 
 
 class ProcessTransport(SubprocessTransport):
@@ -58,15 +59,15 @@ class ProcessTransport(SubprocessTransport):
         super().__init__(extra)
         self._loop = loop
         self._protocol = protocol
-        self._closed = False              # close() was called
-        self._proc: Any = None            # the Popen; None again once connection_lost ran
-        self._pid: int | None = None
-        self._returncode: int | None = None              # set by _process_exited()
+        self._closed = False                # close() was called
+        self._proc: Any = None              # the Popen; None again once connection_lost ran
+        self._pid: int | None = None        # the child's pid, once started
+        self._returncode: int | None = None  # set by _process_exited()
         self._exit_waiters: list[Future[int]] | None = []  # wait() calls, woken at the end
-        self._pending_calls: collections.deque[tuple[Callable[..., Any], tuple[Any, ...]]] | \
-            None = collections.deque()    # protocol calls held until connection_made; then None
-        self._pipes: dict[int, PipeEnd | None] = {}      # fd -> its pipe's protocol (None: not
-        self._finished = False                           # connected yet); connection_lost queued
+        self._pending_calls: deque[PendingCall] | None = deque()
+        # ^ protocol calls held back until connection_made is queued; None from then on
+        self._pipes: dict[int, PipeEnd | None] = {}
+        # ^ fd -> the protocol on that pipe (None until the pipe is connected)
         for fd, how in enumerate((stdin, stdout, stderr)):
             if how == subprocess.PIPE:
                 self._pipes[fd] = None
@@ -169,7 +170,6 @@ class ProcessTransport(SubprocessTransport):
         if self._returncode is None:
             return
         if all(end is not None and end.disconnected for end in self._pipes.values()):
-            self._finished = True
             self._call(self._call_connection_lost, None)
 
     def _call_connection_lost(self, exc: BaseException | None) -> None:
