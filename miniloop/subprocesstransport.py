@@ -49,6 +49,8 @@ __all__ = ("ProcessTransport", "SubprocessMixin")
 
 PendingCall = tuple[Callable[..., Any], tuple[Any, ...]]  # a protocol method and its args
 
+_PIPE_NAMES = {subprocess.PIPE: "<pipe>", subprocess.STDOUT: "<stdout>"}  # (debug log)
+
 
 class ProcessTransport(SubprocessTransport):
     """A child started with subprocess.Popen, its pipes, and its exit, for one protocol."""
@@ -302,6 +304,7 @@ class SubprocessMixin:
 
     if TYPE_CHECKING:  # what we use of EventLoop, for the type checker
         def create_future(self) -> Future[Any]: ...
+        def get_debug(self) -> bool: ...
         def call_soon(self, callback: Callable[..., Any], *args: Any) -> Any: ...
         def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any) -> Any: ...
 
@@ -319,9 +322,12 @@ class SubprocessMixin:
             raise ValueError("shell must be False")
         _check_bytes_mode(bufsize, text, encoding, errors)
         protocol = protocol_factory()
+        what = f"execute program {program!r}"
+        self._log_start(what, stdin, stdout, stderr)
         transport = await self._make_subprocess_transport(
             protocol, (program, *args), False, stdin, stdout, stderr,
             bufsize, **kwargs)
+        self._log_started(what, transport)
         return transport, protocol
 
     async def subprocess_shell(self, protocol_factory: Callable[[], Any], cmd: str | bytes,
@@ -339,10 +345,31 @@ class SubprocessMixin:
             raise ValueError("shell must be True")
         _check_bytes_mode(bufsize, text, encoding, errors)
         protocol = protocol_factory()
+        what = f"run shell command {cmd!r}"
+        self._log_start(what, stdin, stdout, stderr)
         transport = await self._make_subprocess_transport(
             protocol, cmd, True, stdin, stdout, stderr, bufsize,
             **kwargs)
+        self._log_started(what, transport)
         return transport, protocol
+
+    def _log_start(self, what: str, stdin: Any, stdout: Any, stderr: Any) -> None:
+        """Debug mode: the program and where its streams go, as asyncio logs them (never
+        the arguments, which may hold a password)."""
+        if not self.get_debug():
+            return
+        info = [what]
+        for name, how in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
+            if how is None or (name == "stderr" and stderr == subprocess.STDOUT):
+                continue  # (stderr into stdout shows as "stdout=stderr=")
+            if name == "stdout" and stderr == subprocess.STDOUT:
+                name = "stdout=stderr"
+            info.append(f"{name}={_PIPE_NAMES.get(how, repr(how))}")
+        logger.debug(" ".join(info))
+
+    def _log_started(self, what: str, transport: ProcessTransport) -> None:
+        if self.get_debug():
+            logger.info("%s: %r", what, transport)
 
     async def _make_subprocess_transport(self, protocol: Any, args: Any, shell: bool,
                                          stdin: Any, stdout: Any, stderr: Any, bufsize: int,
