@@ -49,7 +49,6 @@ __all__ = ("ProcessTransport", "SubprocessMixin")
 
 PendingCall = tuple[Callable[..., Any], tuple[Any, ...]]  # a protocol method and its args
 
-_PIPE_NAMES = {subprocess.PIPE: "<pipe>", subprocess.STDOUT: "<stdout>"}  # (debug log)
 
 
 class ProcessTransport(SubprocessTransport):
@@ -359,12 +358,15 @@ class SubprocessMixin:
         if not self.get_debug():
             return
         info = [what]
-        for name, how in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
-            if how is None or (name == "stderr" and stderr == subprocess.STDOUT):
-                continue  # (stderr into stdout shows as "stdout=stderr=")
-            if name == "stdout" and stderr == subprocess.STDOUT:
-                name = "stdout=stderr"
-            info.append(f"{name}={_PIPE_NAMES.get(how, repr(how))}")
+        if stdin is not None:
+            info.append(f"stdin={_pipe_name(stdin)}")
+        if stdout is not None and stderr == subprocess.STDOUT:
+            info.append(f"stdout=stderr={_pipe_name(stdout)}")
+        else:
+            if stdout is not None:
+                info.append(f"stdout={_pipe_name(stdout)}")
+            if stderr is not None:
+                info.append(f"stderr={_pipe_name(stderr)}")
         logger.debug(" ".join(info))
 
     def _log_started(self, what: str, transport: ProcessTransport) -> None:
@@ -378,7 +380,7 @@ class SubprocessMixin:
 
         Discussion: the child is started inside `with watcher:` and registered with it at
         once, before anything else can run: a SIGCHLD watcher must know the pid before the
-        exit can be reported (childwatchers.py). If connecting the pipes fails or the
+        exit can be reported (sigchldwatchers.py). If connecting the pipes fails or the
         caller is cancelled meanwhile, the child is killed and *waited for* before the
         error goes on, so that no child outlives a failed call.
         """
@@ -416,6 +418,11 @@ class SubprocessMixin:
             self.call_soon_threadsafe(transport._process_exited, returncode)
         else:  # 3.11 lets one more turn go by
             self.call_soon_threadsafe(self.call_soon, transport._process_exited, returncode)
+
+
+def _pipe_name(how: Any) -> str:
+    """A stdin=/stdout=/stderr= argument as the debug log shows it."""
+    return {subprocess.PIPE: "<pipe>", subprocess.STDOUT: "<stdout>"}.get(how, repr(how))
 
 
 def _check_bytes_mode(bufsize: int, text: bool | None, encoding: str | None,
