@@ -164,10 +164,10 @@ class FastChildWatcher(BaseChildWatcher):
             if self._forks or not self._zombies:
                 return
             # No child is being started any more: these were never ours.
-            collateral_victims = str(self._zombies)
+            strangers = str(self._zombies)
             self._zombies.clear()
         logger.warning("Caught subprocesses termination from unknown pids: %s",
-                       collateral_victims)
+                       strangers)
 
     def add_child_handler(self, pid: int, callback: Any, *args: Any) -> None:
         assert self._forks, "Must use the context manager"
