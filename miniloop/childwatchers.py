@@ -112,15 +112,19 @@ class AbstractChildWatcher:
         raise NotImplementedError()
 
 
-def _reap(pid: int, unknown_message: str) -> int:
+def _reap(pid: int, unknown_message: str, loop: Any = None) -> int:
     """Wait for `pid`, which has exited (or will), and return its returncode. A child
-    someone else already waited for has no status left: asyncio warns and says 255."""
+    someone else already waited for has no status left: asyncio warns and says 255.
+    With `loop` in debug mode, a reaped child's returncode is logged."""
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         logger.warning(unknown_message, pid)
         return 255
-    return waitstatus_to_exitcode(status)
+    returncode = waitstatus_to_exitcode(status)
+    if loop is not None and loop.get_debug():
+        logger.debug("process %s exited with returncode %s", pid, returncode)
+    return returncode
 
 
 # Discussion: two PidfdChildWatchers. 3.11's is attached to one loop (attach_loop, which
@@ -265,9 +269,8 @@ class ThreadedChildWatcher(AbstractChildWatcher):
 
     def _do_waitpid(self, loop: Any, pid: int, callback: Any, args: tuple[Any, ...]) -> None:
         """In the watcher's thread: block until the child is gone, then tell its loop."""
-        returncode = _reap(pid, "Unknown child process pid %d, will report returncode 255")
-        if loop.get_debug():
-            logger.debug("process %s exited with returncode %s", pid, returncode)
+        returncode = _reap(pid, "Unknown child process pid %d, will report returncode 255",
+                           loop)
         if loop.is_closed():
             logger.warning("Loop %r that handles pid %r is closed", loop, pid)
         else:
