@@ -101,7 +101,8 @@ class ConnectionMixin:
         if ssl:
             sslcontext = create_default_context() if isinstance(ssl, bool) else ssl
             transport, protocol = await self._create_tls_transport(
-                sock, protocol_factory, sslcontext, False, server_hostname or host,
+                sock, protocol_factory, sslcontext, False,
+                host if server_hostname is None else server_hostname,
                 ssl_handshake_timeout, ssl_shutdown_timeout)
         else:
             transport, protocol = await self._create_connection_transport(sock,

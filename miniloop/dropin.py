@@ -43,6 +43,7 @@ from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
 from .subprocesstransport import ProcessTransport
 from .transports import FlowControl
+from .transportsocket import TransportSocket
 
 __all__ = ("MissingFeatureError", "StandIn", "install")
 
@@ -121,7 +122,8 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     # anyio's asyncio backend (httpx's) finds the task that run_until_complete() runs by
     # this done-callback among the tasks' callbacks
     "base_events": ("_run_until_complete_cb",),
-    "coroutines": ("_is_coroutine",),  # unittest.mock marks AsyncMock with it
+    "coroutines": ("_is_coroutine",  # unittest.mock marks AsyncMock with it
+                   "_format_coroutine"),  # CPython's tests check reprs of coroutines with it
     "constants": ("SENDFILE_FALLBACK_READBUFFER_SIZE",),
     "events": ("_py__get_running_loop", "_py__set_running_loop", "_py_get_running_loop",
                "_py_get_event_loop"),
@@ -137,6 +139,7 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     # anyio's asyncio backend subclasses SubprocessStreamProtocol when it is imported
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
+    "trsock": ("TransportSocket",),  # what server.sockets holds; code checks isinstance()
     "unix_events": ("can_use_pidfd",),  # CPython's tests ask it whether to test pidfds
 }
 
@@ -176,6 +179,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_py_current_task"] = objects["current_task"]
     objects["_py_swap_current_task"] = registry._swap_current_task
     objects["_get_function_source"] = reprs.callback_source
+    objects["_format_coroutine"] = reprs.format_coroutine
     objects["SENDFILE_FALLBACK_READBUFFER_SIZE"] = sendfile.FALLBACK_BLOCK_SIZE
     objects["BaseProactorEventLoop"] = BaseProactorEventLoop
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
@@ -190,6 +194,7 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
+    objects["TransportSocket"] = TransportSocket
     objects["BaseSubprocessTransport"] = ProcessTransport
     objects["can_use_pidfd"] = childwatchers.can_use_pidfd
     return objects

@@ -42,20 +42,13 @@ from .selectortransport import (
     set_result_unless_cancelled,
 )
 
-__all__ = ("SocketTransport", "check_no_ssl")
+__all__ = ("SocketTransport",)
 
 # sendmsg() takes a list of buffers, at most the system's IOV_MAX of them per call.
 try:
     IOV_MAX = os.sysconf("SC_IOV_MAX")
 except (AttributeError, OSError, ValueError):
     IOV_MAX = 0  # no sendmsg: send one buffer at a time
-
-
-def check_no_ssl(ssl: object) -> None:
-    """TLS is not part of miniloop (yet): say so, rather than silently serve plain text.
-    NotImplementedError, as asyncio's abstract loop raises for what a loop lacks."""
-    if ssl:
-        raise NotImplementedError("miniloop does not implement TLS transports (ssl=...)")
 
 
 def set_nodelay(sock: socket.socket) -> None:

@@ -95,9 +95,11 @@ class TLSProtocol:
         self._waiter = waiter
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
+        # An empty server_hostname means no name at all (no SNI, nothing to check), as in
+        # asyncio; the ssl module itself refuses "".
         self._sslobj = sslcontext.wrap_bio(self._incoming, self._outgoing,
                                            server_side=server_side,
-                                           server_hostname=server_hostname)
+                                           server_hostname=server_hostname or None)
         self._sslcontext = sslcontext
         self._handshake_timeout = 60.0 if ssl_handshake_timeout is None else ssl_handshake_timeout
         self._shutdown_timeout = 30.0 if ssl_shutdown_timeout is None else ssl_shutdown_timeout

@@ -23,12 +23,12 @@ import errno
 import os
 import socket
 import stat
+from ssl import create_default_context
 from typing import TYPE_CHECKING, Any
 
 from . import versions
 from .errors import logger
 from .servers import Server
-from .sockettransport import check_no_ssl
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,6 +44,12 @@ class UnixMixin:
         async def _create_connection_transport(self, sock: socket.socket,
                                                protocol_factory: Callable[[], Any],
                                                ) -> tuple[Any, Any]: ...
+        async def _create_tls_transport(self, sock: socket.socket,
+                                        protocol_factory: Callable[[], Any], sslcontext: Any,
+                                        server_side: bool, server_hostname: str | None,
+                                        ssl_handshake_timeout: float | None,
+                                        ssl_shutdown_timeout: float | None,
+                                        ) -> tuple[Any, Any]: ...
 
     async def create_unix_connection(
             self, protocol_factory: Callable[[], Any], path: Any = None, *, ssl: Any = None,
@@ -61,7 +67,6 @@ class UnixMixin:
                 raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
             if ssl_shutdown_timeout is not None:
                 raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
-        check_no_ssl(ssl)
         if path is not None:
             if sock is not None:
                 raise ValueError("path and sock can not be specified at the same time")
@@ -78,6 +83,11 @@ class UnixMixin:
                 raise ValueError("no path and sock were specified")
             _check_unix_stream_socket(sock)
             sock.setblocking(False)
+        if ssl:  # TLS over a Unix socket is TLS over TCP: tls.py does not care which
+            sslcontext = create_default_context() if isinstance(ssl, bool) else ssl
+            return await self._create_tls_transport(sock, protocol_factory, sslcontext, False,
+                                                    server_hostname, ssl_handshake_timeout,
+                                                    ssl_shutdown_timeout)
         return await self._create_connection_transport(sock, protocol_factory)
 
     async def create_unix_server(
@@ -94,7 +104,6 @@ class UnixMixin:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         if ssl_shutdown_timeout is not None and not ssl:
             raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
-        check_no_ssl(ssl)
         if path is not None:
             if sock is not None:
                 raise ValueError("path and sock can not be specified at the same time")

@@ -185,6 +185,63 @@ def test_streams_in_asyncio_layout():
     assert out.split() == ["True", "True", "False", "True"]
 
 
+# asyncio.trsock names the class of what server.sockets and get_extra_info("socket") hold
+# (not exported: a module-only name), and code checks isinstance() against it.
+WHAT_TRSOCK_HOLDS = '''
+import asyncio, asyncio.trsock
+
+async def main():
+    server = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    sock = server.sockets[0]
+    print(isinstance(sock, asyncio.trsock.TransportSocket), hasattr(asyncio, "TransportSocket"),
+          hasattr(sock, "close"), sock.getsockname()[0])
+    try:
+        sock.setblocking(True)
+    except ValueError as exc:
+        print("ValueError:", exc)
+    server.close()
+    await server.wait_closed()
+
+asyncio.run(main())
+'''
+
+
+def test_trsock_names_the_class_of_server_sockets():
+    plain = run_python("-c", WHAT_TRSOCK_HOLDS)
+    swapped = run_python("-m", "miniloop", "-c", WHAT_TRSOCK_HOLDS)
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout
+    assert swapped.stdout.splitlines() == [
+        "True False False 127.0.0.1",
+        "ValueError: setblocking(): transport sockets cannot be blocking"]
+
+
+# CPython's tests format coroutine-like objects (Cython's have no cr_code) with this helper.
+FORMAT_COROUTINE = '''
+import collections.abc
+from asyncio.coroutines import _format_coroutine
+
+class CoroLike:
+    def send(self, value): pass
+    def throw(self, *exc): pass
+    def close(self): pass
+    def __await__(self): pass
+
+collections.abc.Coroutine.register(CoroLike)
+coro = CoroLike()
+print(repr(_format_coroutine(coro)))
+coro.__qualname__, coro.cr_running = "Named", True
+print(repr(_format_coroutine(coro)))
+'''
+
+
+def test_format_coroutine_is_there_and_formats_the_same():
+    plain = run_python("-c", FORMAT_COROUTINE)
+    swapped = run_python("-m", "miniloop", "-c", FORMAT_COROUTINE)
+    assert plain.stderr == swapped.stderr == ""
+    assert swapped.stdout == plain.stdout == "'<CoroLike without __name__>()'\n'Named() running'\n"
+
+
 # What anyio's asyncio backend (httpx's) reads of asyncio beyond its public names: the
 # done-callback by which it finds the task run_until_complete() runs, task internals, the
 # eager factory's code and closure (to build tasks with a custom task class, 3.12+), and a
