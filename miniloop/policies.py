@@ -60,8 +60,9 @@ class AbstractEventLoopPolicy:
 
 
 class _SetLoops(threading.local):
-    loop: AbstractEventLoop | None = None  # the loop set_event_loop() chose for this thread
-    set_called = False                     # set_event_loop() was called (even with None)
+    # (asyncio's names for the two, which CPython's tests read)
+    _loop: AbstractEventLoop | None = None  # the loop set_event_loop() chose for this thread
+    _set_called = False                     # set_event_loop() was called (even with None)
 
 
 class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
@@ -75,23 +76,23 @@ class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
         """This thread's set loop; in the main thread, if nothing was ever set, a new one
         (with a DeprecationWarning since 3.12, the first step of removing that convenience)."""
         local = self._local
-        if (local.loop is None and not local.set_called
+        if (local._loop is None and not local._set_called
                 and threading.current_thread() is threading.main_thread()):
             if versions.IMPLICIT_LOOP_DEPRECATED:
                 warnings.warn("There is no current event loop", DeprecationWarning,
                               stacklevel=_first_frame_outside_miniloop())
             self.set_event_loop(self.new_event_loop())
-        if local.loop is None:
+        if local._loop is None:
             raise RuntimeError("There is no current event loop in thread "
                                f"{threading.current_thread().name!r}.")
-        return local.loop
+        return local._loop
 
     def set_event_loop(self, loop: AbstractEventLoop | None) -> None:
-        self._local.set_called = True  # (asyncio records the call even when it then refuses)
+        self._local._set_called = True  # (asyncio records the call even when it then refuses)
         if loop is not None and not isinstance(loop, AbstractEventLoop):
             raise TypeError(f"loop must be an instance of AbstractEventLoop or None, "
                             f"not '{type(loop).__name__}'")
-        self._local.loop = loop
+        self._local._loop = loop
         # The watcher follows the main thread's loop (a SIGCHLD handler can only be set
         # there); the others ignore attach_loop().
         if self._watcher is not None and threading.current_thread() is threading.main_thread():
