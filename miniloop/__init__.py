@@ -18,7 +18,8 @@ list with a line on each):
        starttls.py; then streams on top:
        streamreader.py, streams.py, subprocessstreams.py
     5. Living with the rest of the process: errors.py, threads.py, executors.py,
-       signals.py, asyncgens.py, debug.py
+       signals.py, subprocesstransport.py, childwatchers.py, sigchldwatchers.py,
+       asyncgens.py, debug.py
     6. Standing in for asyncio: versions.py, abstractloop.py, registry.py,
        policies.py, dropin.py
     7. Watching the loop turn: instruments.py, tracing.py, timeline.py, stacks.py,
@@ -27,9 +28,11 @@ list with a line on each):
 """
 
 
+from . import subprocessstreams as subprocess  # noqa: F401 (miniloop.subprocess: asyncio.subprocess)
 from . import versions
 from .abstractloop import AbstractEventLoop
 from .barriers import Barrier, BrokenBarrierError
+from .childwatchers import AbstractChildWatcher, PidfdChildWatcher, ThreadedChildWatcher
 from .coroutines import iscoroutine, iscoroutinefunction
 from .current import (
     _get_running_loop,
@@ -63,7 +66,9 @@ from .loop import EventLoop
 from .policies import (
     AbstractEventLoopPolicy,
     DefaultEventLoopPolicy,
+    get_child_watcher,
     get_event_loop_policy,
+    set_child_watcher,
     set_event_loop_policy,
 )
 from .protocols import (
@@ -79,6 +84,7 @@ from .runners import Runner, run
 from .semaphores import BoundedSemaphore, Semaphore
 from .servers import AbstractServer, Server
 from .shield import shield
+from .sigchldwatchers import FastChildWatcher, MultiLoopChildWatcher, SafeChildWatcher
 from .sleep import sleep
 from .streamreader import StreamReader
 from .streams import (
@@ -89,6 +95,7 @@ from .streams import (
     start_server,
     start_unix_server,
 )
+from .subprocessstreams import create_subprocess_exec, create_subprocess_shell
 from .taskgroups import TaskGroup
 from .tasks import Task, all_tasks, create_task, current_task, ensure_future
 from .threads import run_coroutine_threadsafe, to_thread, wrap_future
@@ -144,6 +151,10 @@ __all__: tuple[str, ...] = (
     "BaseProtocol", "Protocol", "BufferedProtocol", "DatagramProtocol", "SubprocessProtocol",
     "BaseTransport", "ReadTransport", "WriteTransport", "Transport", "DatagramTransport",
     "SubprocessTransport", "AbstractServer", "Server",
+    # subprocessstreams.py, policies.py, childwatchers.py, sigchldwatchers.py
+    "create_subprocess_exec", "create_subprocess_shell", "get_child_watcher",
+    "set_child_watcher", "AbstractChildWatcher", "PidfdChildWatcher", "ThreadedChildWatcher",
+    "SafeChildWatcher", "FastChildWatcher", "MultiLoopChildWatcher",
 )
 
 if versions.EAGER_TASKS:

@@ -28,10 +28,20 @@ import types
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from . import coroutines, policies, registry, reprs, sendfile, streams, versions
+from . import (
+    childwatchers,
+    coroutines,
+    policies,
+    registry,
+    reprs,
+    sendfile,
+    streams,
+    subprocessstreams,
+    versions,
+)
 from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
-from .subprocessstreams import SubprocessStreamProtocol
+from .subprocesstransport import ProcessTransport
 from .tls import TLSProtocol
 from .transports import FlowControl
 from .transportsocket import TransportSocket
@@ -125,11 +135,14 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
               "_py_swap_current_task"),
     "log": ("logger",),
     "streams": ("FlowControlMixin",),  # drain()'s protocol half, which protocols subclass
+    # CPython's tests subclass the subprocess transport, starting a child of their own
+    "base_subprocess": ("BaseSubprocessTransport",),
     # anyio's asyncio backend subclasses SubprocessStreamProtocol when it is imported
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
     "trsock": ("TransportSocket",),  # what server.sockets holds; code checks isinstance()
     "sslproto": ("SSLProtocol",),  # the TLS layer (tls.py); CPython's tests build it by hand
+    "unix_events": ("can_use_pidfd",),  # CPython's tests ask it whether to test pidfds
 }
 
 # Names that appeared in a later version than the oldest one miniloop supports: on an older
@@ -142,6 +155,7 @@ SINCE: dict[str, tuple[int, int]] = {
     "_swap_current_task": (3, 12),
     "_py_swap_current_task": (3, 12),
     "_py_current_task": (3, 12),
+    "can_use_pidfd": (3, 12),
 }
 
 # Names a module exports only from a later version on (before it, they are importable by
@@ -178,11 +192,14 @@ def _miniloop_objects() -> dict[str, Any]:
         objects[f"_py_{name}"] = objects[name]
     objects["_is_coroutine"] = coroutines._is_coroutine
     objects["_run_until_complete_cb"] = _stop_loop_when_done
-    objects["SubprocessStreamProtocol"] = SubprocessStreamProtocol
+    for name in ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"):
+        objects[name] = getattr(subprocessstreams, name)  # asyncio.subprocess's own names
     objects["_FlowControlMixin"] = FlowControl  # asyncio's name for the water marks' mixin
     objects["logger"] = logging.getLogger("asyncio")  # the logger miniloop reports through
     objects["FlowControlMixin"] = streams.FlowControlMixin
     objects["TransportSocket"] = TransportSocket
+    objects["BaseSubprocessTransport"] = ProcessTransport
+    objects["can_use_pidfd"] = childwatchers.can_use_pidfd
     return objects
 
 

@@ -58,6 +58,7 @@ from .sendfile import SendfileMixin
 from .signals import SignalMixin
 from .sockets import SocketMixin
 from .starttls import TLSMixin
+from .subprocesstransport import SubprocessMixin
 from .tasks import Task, ensure_future
 from .transportsendfile import TransportSendfileMixin
 from .unix import UnixMixin
@@ -86,10 +87,10 @@ def _debug_from_environment() -> bool:
                                   and bool(os.environ.get("PYTHONASYNCIODEBUG")))
 
 
-class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin, AsyncGenMixin,
-                SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin, ServerMixin, UnixMixin,
-                DatagramMixin, PipeMixin, TransportSendfileMixin, InstrumentMixin,
-                TLSMixin, AbstractEventLoop):
+class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin,  # type: ignore[misc]
+                AsyncGenMixin, SignalMixin, SocketMixin, SendfileMixin, ConnectionMixin,
+                ServerMixin, UnixMixin, DatagramMixin, PipeMixin, TransportSendfileMixin,
+                InstrumentMixin, TLSMixin, SubprocessMixin, AbstractEventLoop):
     """A selector-based event loop (the only kind miniloop has).
 
     The mixins each add one family of methods (their modules say which); they hold no state.

@@ -10,6 +10,10 @@ uvloop loop, a Windows proactor loop). asyncio still routes `get_event_loop()`,
 The default policy keeps one *set* loop per thread, in a thread-local object of its own:
 two policy objects know different loops, and replacing the policy forgets every set loop
 (every CPython asyncio test module ends with `set_event_loop_policy(None)` for that).
+It also holds the *child watcher* that reports the exit of child processes
+(childwatchers.py): made on first use, a thread watcher in 3.11, a pidfd one from 3.12
+where the kernel has pidfds, and attached to each loop set from the main thread (the
+SIGCHLD watchers need that). 3.12 deprecates get_child_watcher()/set_child_watcher().
 Libraries plug in by subclassing `DefaultEventLoopPolicy` and overriding `new_event_loop()`
 (pytest-asyncio does), or by writing a policy from scratch.
 """
@@ -19,14 +23,21 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
-from typing import Any
 
 from . import versions
 from .abstractloop import AbstractEventLoop
+from .childwatchers import (
+    AbstractChildWatcher,
+    PidfdChildWatcher,
+    ThreadedChildWatcher,
+    can_use_pidfd,
+    warn_deprecated,
+)
 from .loop import EventLoop
 
 __all__ = ("AbstractEventLoopPolicy", "DefaultEventLoopPolicy",
-           "get_event_loop_policy", "set_event_loop_policy")
+           "get_event_loop_policy", "set_event_loop_policy", "get_child_watcher",
+           "set_child_watcher")
 
 
 class AbstractEventLoopPolicy:
@@ -41,10 +52,17 @@ class AbstractEventLoopPolicy:
     def new_event_loop(self) -> AbstractEventLoop:
         raise NotImplementedError
 
+    def get_child_watcher(self) -> AbstractChildWatcher:
+        raise NotImplementedError
+
+    def set_child_watcher(self, watcher: AbstractChildWatcher | None) -> None:
+        raise NotImplementedError
+
 
 class _SetLoops(threading.local):
-    loop: AbstractEventLoop | None = None  # the loop set_event_loop() chose for this thread
-    set_called = False                     # set_event_loop() was called (even with None)
+    # (asyncio's names for the two, which CPython's tests read)
+    _loop: AbstractEventLoop | None = None  # the loop set_event_loop() chose for this thread
+    _set_called = False                     # set_event_loop() was called (even with None)
 
 
 class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
@@ -52,40 +70,55 @@ class DefaultEventLoopPolicy(AbstractEventLoopPolicy):
 
     def __init__(self) -> None:
         self._local = _SetLoops()  # this policy's set loops, one per thread
+        self._watcher: AbstractChildWatcher | None = None  # made by get_child_watcher()
 
     def get_event_loop(self) -> AbstractEventLoop:
         """This thread's set loop; in the main thread, if nothing was ever set, a new one
         (with a DeprecationWarning since 3.12, the first step of removing that convenience)."""
         local = self._local
-        if (local.loop is None and not local.set_called
+        if (local._loop is None and not local._set_called
                 and threading.current_thread() is threading.main_thread()):
             if versions.IMPLICIT_LOOP_DEPRECATED:
                 warnings.warn("There is no current event loop", DeprecationWarning,
                               stacklevel=_first_frame_outside_miniloop())
             self.set_event_loop(self.new_event_loop())
-        if local.loop is None:
+        if local._loop is None:
             raise RuntimeError("There is no current event loop in thread "
                                f"{threading.current_thread().name!r}.")
-        return local.loop
+        return local._loop
 
     def set_event_loop(self, loop: AbstractEventLoop | None) -> None:
-        self._local.set_called = True  # (asyncio records the call even when it then refuses)
+        self._local._set_called = True  # (asyncio records the call even when it then refuses)
         if loop is not None and not isinstance(loop, AbstractEventLoop):
             raise TypeError(f"loop must be an instance of AbstractEventLoop or None, "
                             f"not '{type(loop).__name__}'")
-        self._local.loop = loop
+        self._local._loop = loop
+        # The watcher follows the main thread's loop (a SIGCHLD handler can only be set
+        # there); the others ignore attach_loop().
+        if self._watcher is not None and threading.current_thread() is threading.main_thread():
+            self._watcher.attach_loop(loop)
 
     def new_event_loop(self) -> AbstractEventLoop:
         """A fresh loop; a subclass overrides this to make loops of its own kind."""
         return EventLoop()
 
-    def get_child_watcher(self) -> Any:
-        """Child watchers (subprocesses) are not in miniloop: NotImplementedError, what
-        asyncio's policies without them raise, so that code which checks goes on."""
-        raise NotImplementedError("miniloop does not implement child watchers")
+    def get_child_watcher(self) -> AbstractChildWatcher:
+        """The watcher that reports child exits to the loops, made on first use."""
+        if self._watcher is None:
+            with _lock:
+                if self._watcher is None:
+                    use_pidfd = versions.PIDFD_WATCHER_BY_DEFAULT and can_use_pidfd()
+                    self._watcher = PidfdChildWatcher() if use_pidfd else ThreadedChildWatcher()
+        warn_deprecated("get_child_watcher")
+        return self._watcher
 
-    def set_child_watcher(self, watcher: Any) -> None:
-        raise NotImplementedError("miniloop does not implement child watchers")
+    def set_child_watcher(self, watcher: AbstractChildWatcher | None) -> None:
+        """Replace the watcher (the old one is closed)."""
+        assert watcher is None or isinstance(watcher, AbstractChildWatcher)
+        if self._watcher is not None:
+            self._watcher.close()
+        self._watcher = watcher
+        warn_deprecated("set_child_watcher")
 
     def _forget_set_loops(self) -> None:
         self._local = _SetLoops()
@@ -125,3 +158,13 @@ def set_event_loop_policy(policy: AbstractEventLoopPolicy | None) -> None:
         raise TypeError(f"policy must be an instance of AbstractEventLoopPolicy or None, "
                         f"not '{type(policy).__name__}'")
     _policy = policy
+
+
+def get_child_watcher() -> AbstractChildWatcher:
+    """The policy's child watcher (deprecated since 3.12)."""
+    return get_event_loop_policy().get_child_watcher()
+
+
+def set_child_watcher(watcher: AbstractChildWatcher | None) -> None:
+    """Give the policy another child watcher (deprecated since 3.12)."""
+    return get_event_loop_policy().set_child_watcher(watcher)

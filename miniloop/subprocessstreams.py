@@ -17,21 +17,37 @@ subprocess transport is closed only when both the process has exited *and* its s
 stderr pipes are closed, in either order: the child may exit before the reader has seen the
 last of its output, or close its output and go on running (stdin is not waited for).
 
-miniloop does not start child processes yet (`loop.subprocess_exec` is missing); this is
-the protocol half, which libraries subclass at import time (anyio's asyncio backend does),
-and which compat_tests/test_subprocess_streams.py drives with transports it plays itself.
+On top of it, `Process` is what `create_subprocess_exec()` and `create_subprocess_shell()`
+return: the three streams, `wait()`, `communicate()`, and the signals. (The transport that
+starts the child and drives this protocol is subprocesstransport.py.)
+
+Discussion: why `communicate()` cannot deadlock. A child writes to its stdout pipe only as
+fast as we read it (a pipe holds 64 KiB), and may not read more of its stdin until it has
+written. Feeding stdin and reading stdout one after the other would leave both sides
+waiting on each other; `communicate()` runs the three as tasks under one `gather()`, so
+whichever pipe is ready makes progress.
 """
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
+from . import versions
+from .current import get_running_loop
+from .errors import logger
 from .futures import Future
+from .gather import gather
 from .protocols import SubprocessProtocol
-from .streamreader import StreamReader
+from .streamreader import DEFAULT_LIMIT, StreamReader
 from .streams import FlowControlMixin, StreamWriter
 
-__all__ = ("SubprocessStreamProtocol",)
+__all__ = ("DEVNULL", "PIPE", "STDOUT", "Process", "SubprocessStreamProtocol",
+           "create_subprocess_exec", "create_subprocess_shell")
+
+PIPE = subprocess.PIPE        # asyncio.subprocess re-exports subprocess's three constants
+STDOUT = subprocess.STDOUT
+DEVNULL = subprocess.DEVNULL
 
 
 class SubprocessStreamProtocol(FlowControlMixin, SubprocessProtocol):
@@ -116,3 +132,107 @@ class SubprocessStreamProtocol(FlowControlMixin, SubprocessProtocol):
     def _get_close_waiter(self, stream: StreamWriter) -> Future[None]:
         # Only stdin is a writer; asyncio answers None for anything else, and so does this.
         return self._stdin_closed if stream is self.stdin else None  # type: ignore[return-value]
+
+
+class Process:
+    """A running child: `pid`, `returncode`, its `stdin`/`stdout`/`stderr` streams (None
+    for a stream not piped), `wait()`, `communicate()` and the signals."""
+
+    def __init__(self, transport: Any, protocol: SubprocessStreamProtocol, loop: Any) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._loop = loop
+        self.stdin = protocol.stdin
+        self.stdout = protocol.stdout
+        self.stderr = protocol.stderr
+        self.pid: int = transport.get_pid()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.pid}>"
+
+    @property
+    def returncode(self) -> int | None:
+        """None while the child runs (or its exit is not reported yet); -N after signal N."""
+        return self._transport.get_returncode()
+
+    async def wait(self) -> int:
+        """Wait until the child has exited and its pipes are closed: its returncode."""
+        return await self._transport._wait()
+
+    def send_signal(self, signal: int) -> None:
+        self._transport.send_signal(signal)
+
+    def terminate(self) -> None:
+        self._transport.terminate()
+
+    def kill(self) -> None:
+        self._transport.kill()
+
+    async def communicate(self, input: bytes | None = None) -> tuple[Any, Any]:
+        """Write `input` to stdin and close it, read stdout and stderr to their end, all at
+        once; then wait for the child: (stdout data, stderr data), None for an unpiped one."""
+        # 3.12: a piped stdin is closed even without input (the child sees its end);
+        # 3.11 leaves it open then. (test_communicate_without_input_closes_stdin)
+        feeds = input is not None or versions.COMMUNICATE_CLOSES_STDIN
+        stdin = self._feed_stdin(input) if self.stdin is not None and feeds else _nothing()
+        stdout = self._read_stream(1) if self.stdout is not None else _nothing()
+        stderr = self._read_stream(2) if self.stderr is not None else _nothing()
+        _, out, err = await gather(stdin, stdout, stderr)
+        await self.wait()
+        return out, err
+
+    async def _feed_stdin(self, input: bytes | None) -> None:
+        assert self.stdin is not None
+        debug = self._loop.get_debug()
+        try:
+            if input is not None:
+                self.stdin.write(input)
+                if debug:
+                    logger.debug("%r communicate: feed stdin (%s bytes)", self, len(input))
+            await self.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            # A child that exits without reading all of its input is not an error here.
+            if debug:
+                logger.debug("%r communicate: stdin got %r", self, exc)
+        if debug:
+            logger.debug("%r communicate: close stdin", self)
+        self.stdin.close()
+
+    async def _read_stream(self, fd: int) -> bytes:
+        stream = self.stdout if fd == 1 else self.stderr
+        assert stream is not None
+        name = "stdout" if fd == 1 else "stderr"
+        if self._loop.get_debug():
+            logger.debug("%r communicate: read %s", self, name)
+        output = await stream.read()
+        if self._loop.get_debug():
+            logger.debug("%r communicate: close %s", self, name)
+        self._transport.get_pipe_transport(fd).close()
+        return output
+
+
+async def _nothing() -> None:
+    """What communicate() gathers in place of a stream that is not piped."""
+
+
+async def create_subprocess_exec(program: Any, *args: Any, stdin: Any = None,
+                                 stdout: Any = None, stderr: Any = None,
+                                 limit: int = DEFAULT_LIMIT, **kwds: Any) -> Process:
+    """Start `program` with `args`: a Process. Each stream is inherited unless PIPE (or
+    DEVNULL, a file, an fd) is given for it; `limit` is the readers' buffer limit."""
+    loop = get_running_loop()
+    transport, protocol = await loop.subprocess_exec(
+        lambda: SubprocessStreamProtocol(limit=limit, loop=loop), program, *args,
+        stdin=stdin, stdout=stdout, stderr=stderr, **kwds)
+    return Process(transport, protocol, loop)
+
+
+async def create_subprocess_shell(cmd: str | bytes, stdin: Any = None, stdout: Any = None,
+                                  stderr: Any = None, limit: int = DEFAULT_LIMIT,
+                                  **kwds: Any) -> Process:
+    """Run the command line `cmd` through the shell: a Process (see create_subprocess_exec)."""
+    loop = get_running_loop()
+    transport, protocol = await loop.subprocess_shell(
+        lambda: SubprocessStreamProtocol(limit=limit, loop=loop), cmd,
+        stdin=stdin, stdout=stdout, stderr=stderr, **kwds)
+    return Process(transport, protocol, loop)

@@ -130,7 +130,7 @@ class DatagramTransport(BaseTransport):
 
 
 class SubprocessTransport(BaseTransport):
-    """A child process and its pipes (the class only: miniloop has no subprocesses yet)."""
+    """A child process and its pipes (the interface; subprocesstransport.py has the transport)."""
 
     __slots__ = ()
 

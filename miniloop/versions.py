@@ -133,3 +133,31 @@ CANCELLED_CLIENT_TASK_CLOSES = _V >= (3, 13)
 # 3.12: StreamWriter.start_tls() takes ssl_shutdown_timeout; 3.11 has no such parameter.
 # (test_stream_start_tls_shutdown_timeout_argument)
 STREAM_START_TLS_SHUTDOWN_TIMEOUT = _V >= (3, 12)
+
+# -- Child processes --------------------------------------------------------------------
+# 3.12 deprecates the child watchers: get_child_watcher(), set_child_watcher(), the
+# SIGCHLD watchers' constructors and subclassing AbstractChildWatcher warn
+# DeprecationWarning (removal in 3.14). (test_child_watchers_warn_as_deprecated)
+CHILD_WATCHERS_DEPRECATED = _V >= (3, 12)
+# 3.12: the policy's default watcher is a PidfdChildWatcher where the kernel has pidfds
+# (a ThreadedChildWatcher otherwise); 3.11 always makes a ThreadedChildWatcher.
+# (test_the_default_child_watcher)
+PIDFD_WATCHER_BY_DEFAULT = _V >= (3, 12)
+# 3.12: PidfdChildWatcher has no loop of its own (attach_loop does nothing, it is always
+# active) and registers with the running loop; 3.11's is attached to a loop, and active
+# only while that loop runs. (test_a_pidfd_watcher_on_3_11_needs_its_loop)
+PIDFD_WATCHER_USES_RUNNING_LOOP = _V >= (3, 12)
+# 3.12: the loop asks the watcher itself inside `with watcher:`; 3.11 asks what __enter__
+# returned (the watcher, for every real one). (conformance: test_subprocess's
+# test_create_subprocess_fails_with_inactive_watcher)
+WATCHER_ITSELF_INSIDE_WITH = _V >= (3, 12)
+# 3.12: a watcher's exit report reaches the transport in one call_soon_threadsafe; 3.11
+# queues it once more with call_soon, one turn later. (test_protocol_callback_order)
+CHILD_EXIT_REPORTED_IN_ONE_HOP = _V >= (3, 12)
+# 3.12: Process.communicate() closes a piped stdin even without input; 3.11 leaves it
+# open then. (test_communicate_without_input_closes_stdin)
+COMMUNICATE_CLOSES_STDIN = _V >= (3, 12)
+# 3.13: the subprocess transport signals by pid (os.kill) instead of through
+# Popen.send_signal(), and close() ignores a PermissionError from kill() (a setuid child).
+# (test_send_signal_after_exit)
+SUBPROCESS_SIGNALS_BY_PID = _V >= (3, 13)

@@ -346,3 +346,18 @@ def test_the_program_to_watch_prints_the_same_on_both_loops() -> None:
     assert swapped.stdout == plain.stdout
     assert plain.stdout.splitlines() == [
         "consumer-a got 0", "consumer-b got 1", "consumer-a got 2", "consumer-b got 3"]
+
+
+# == Child processes ========================================================================
+
+@LOOPS
+def test_run_parallel_reports_each_command_and_kills_the_slow_ones(loop: str) -> None:
+    """The slow commands are killed at the time limit with their shell's children (the
+    second one's `sleep` holds the output pipe open): the run ends long before a minute."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "run_parallel.py"), "--loop", loop, "--timeout", "2",
+         "echo one", "echo two >&2; exit 3", "sleep 60", "sleep 60 & wait"],
+        capture_output=True, text=True, timeout=50, check=True)
+    assert result.stdout.splitlines() == ["0 one", "3 two", "timeout", "timeout"]
+    assert time.monotonic() - started < 30

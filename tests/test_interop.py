@@ -1,7 +1,8 @@
 """Real libraries on miniloop, through the drop-in: uvicorn serves an ASGI app written here,
 and httpx's async client queries it, both in one program on one loop; then uvicorn's
 WebSocket protocol (websockets' sans-I/O core) answers websockets' client; and anyio on its
-own (task groups, cancel scopes, threads, TCP, memory streams), which httpx runs on.
+own (task groups, cancel scopes, threads, TCP, memory streams, child processes), which
+httpx runs on.
 
 uvicorn runs its h11 protocol on the loop's server and socket transports (create_server,
 pause_reading, write buffering); httpx runs on anyio's asyncio backend, which reads some of
@@ -145,7 +146,7 @@ WEBSOCKET = textwrap.dedent('''
 
 
 ANYIO = textwrap.dedent('''
-    import asyncio
+    import asyncio, sys
     import anyio, anyio.abc
 
     async def child(n, results):
@@ -202,6 +203,13 @@ ANYIO = textwrap.dedent('''
                 await anyio.sleep(10)
         except* ValueError as errors:
             print("errors", [str(exc) for exc in errors.exceptions])
+        shout = [sys.executable, "-c", "import sys; print(sys.stdin.read().upper(), end='')"]
+        result = await anyio.run_process(shout, input=b"child")
+        print("run_process", result.returncode, result.stdout)
+        async with await anyio.open_process(shout) as process:
+            await process.stdin.send(b"piped")
+            await process.stdin.aclose()
+            print("open_process", await process.stdout.receive(), await process.wait())
         print(type(asyncio.get_running_loop()).__module__)
 
     anyio.run(main)
@@ -267,4 +275,5 @@ def test_anyio_runs_the_same_on_miniloop(tmp_path):
     assert on_asyncio == [
         "task group [1, 2, 3]", "moved on True", "fail_after: TimeoutError", "thread 6",
         "tcp b'HELLO'", "memory stream [0, 1, 2]", "errors ['boom']",
+        "run_process 0 b'CHILD'", "open_process b'PIPED' 0",
     ]
