@@ -1,12 +1,13 @@
-"""What sits on a TLS transport: TLS again, a file, a BufferedProtocol.
+"""What sits on a TLS transport: TLS again, a file, a BufferedProtocol, a stream.
 
 The TLS layer is a protocol like any other, so asyncio lets it sit on a TLS transport
 (start_tls on an encrypted connection: TLS inside TLS). A TLS transport has no socket of
 its own, so loop.sendfile() sends a file through it by reading and writing, never with
 os.sendfile(). And a BufferedProtocol over TLS receives decrypted bytes in the buffer it
-lends, however small.
+lends, however small. A stream never asks a TLS transport for a half-close.
 """
 
+import logging
 import random
 import tempfile
 
@@ -178,3 +179,38 @@ async def test_a_buffered_protocol_over_tls(aio, log):
     await protocol.lost
     server.close()
     await server.wait_closed()
+
+
+@scenario(
+    "client read b'bye\\n'",
+    "client read b'' (the server's close_notify)",
+    "warnings logged 0",
+)
+async def test_a_stream_over_tls_does_not_ask_for_a_half_close(aio, log):
+    # Discussion: over plain TCP a stream's protocol answers the peer's EOF with True (it
+    # may still write). TLS has no half-close, and its layer warns when a protocol asks
+    # for one, so over TLS the stream answers False: the peer's close_notify closes it,
+    # quietly.
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        async def serve(reader, writer):
+            writer.write(b"bye\n")
+            writer.close()
+            await writer.wait_closed()
+
+        server = await aio.start_server(serve, LOCALHOST, 0, ssl=server_context())
+        reader, writer = await aio.open_connection(LOCALHOST, port_of(server),
+                                                   ssl=client_context(),
+                                                   server_hostname="localhost")
+        log("client read", await reader.readline())
+        log("client read", await reader.read(), "(the server's close_notify)")
+        writer.close()
+        await writer.wait_closed()
+        server.close()
+        await server.wait_closed()
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+    log("warnings logged", len(records))

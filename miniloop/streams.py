@@ -247,7 +247,8 @@ class StreamReaderProtocol(FlowControlMixin, Protocol):
             reader.feed_eof()
         # True keeps the transport open after the peer's EOF: we may still write (a
         # half-closed connection), and close() is the writer's to call. Not over TLS,
-        # which has no half-close (and warns when asked for one), as in asyncio.
+        # which has no half-close (and warns when asked for one), as in asyncio
+        # (test_a_stream_over_tls_does_not_ask_for_a_half_close).
         return self._transport.get_extra_info("sslcontext") is None
 
     def connection_lost(self, exc: Exception | None) -> None:
