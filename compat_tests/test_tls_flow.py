@@ -264,13 +264,16 @@ async def test_the_shutdown_times_out(aio, log):
     "a protocol that keeps its transport closes it twice",
     "AttributeError: 'NoneType' object has no attribute '_get_extra_info'",
     "its SSLContext freed without the collector True",
+    "connection_lost None",
+    "its SSLContext freed without the collector True",
 )
 def test_a_tls_connection_leaves_no_garbage(aio, log):
     # Discussion: with the collector off, only reference counts free things. A TLS client
     # cancelled in its handshake, and one whose protocol keeps its transport (the usual
     # `self.transport = transport`), must leave no cycle holding their TLS state. (The
-    # second also closes its transport twice, before and after the loop has run its
-    # connection_lost: the second close() is what lets go of the TLS layer.)
+    # second closes its transport a second time, after the connection is gone, and the
+    # third twice at once: the second close() is what lets go of the TLS layer, which
+    # then finishes its shutdown on its own.)
     async def cancelled(context):
         with socket.socket() as listener:  # it never accepts: the handshake never starts
             listener.bind((LOCALHOST, 0))
@@ -299,7 +302,19 @@ def test_a_tls_connection_leaves_no_garbage(aio, log):
         server.close()
         await server.wait_closed()
 
-    for story in (cancelled, kept):
+    async def closed_twice_at_once(context):
+        loop = aio.get_running_loop()
+        server = await aio.start_server(lambda r, w: None, LOCALHOST, 0, ssl=server_context())
+        transport, protocol = await loop.create_connection(
+            lambda: Writer(aio, log), LOCALHOST, port_of(server), ssl=context,
+            server_hostname="localhost")
+        transport.close()  # the shutdown goes on, and ends, without the transport
+        transport.close()
+        await protocol.lost
+        server.close()
+        await server.wait_closed()
+
+    for story in (cancelled, kept, closed_twice_at_once):
         context = client_context()
         freed = weakref.ref(context)
         gc.collect()

@@ -116,7 +116,10 @@ class TLSTransport(FlowControl, Transport):
         super()._set_write_buffer_limits(high, low)
 
     def _control_writing(self) -> None:
-        """After each change to the buffer: pause at the high mark, resume at the low one."""
+        """After each change to the buffer: pause at the high mark, resume at the low one.
+        (Not after a second close(): the layer finishes its shutdown without us.)"""
+        if self._ssl_protocol is None:
+            return
         size = self.get_write_buffer_size()
         if size >= self._high_water and not self._protocol_paused:
             self._protocol_paused = True
