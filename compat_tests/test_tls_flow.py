@@ -8,6 +8,7 @@ without deadlock, and what happens when the peer never answers our close_notify.
 """
 
 import gc
+import logging
 import random
 import socket
 import weakref
@@ -210,6 +211,50 @@ async def test_streams_over_tls_with_a_slow_reader(aio, log):
     await writer.wait_closed()
     server.close()
     await server.wait_closed()
+
+
+@scenario(
+    "writes after close() raise nothing",
+    "warnings logged ['SSL connection is closed', 'SSL connection is closed']",
+    "connection_lost None",
+    "the server got b'before'",
+)
+async def test_writes_after_close_are_dropped(aio, log):
+    # After close() the TLS layer takes no more data: the first five writes vanish
+    # quietly, each one after that logs a warning (as a socket transport does).
+    peer = Keeper(aio)
+    server, transport, client = await tls_pair(aio, log, peer)
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        transport.write(b"before")
+        transport.close()
+        for _ in range(6):
+            transport.write(b"after")
+        transport.writelines([b"after"])
+        log("writes after close() raise nothing")
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+    log("warnings logged", [record.getMessage() for record in records])
+    await client.lost
+    await peer.lost
+    log("the server got", bytes(peer.data))
+    server.close()
+    await server.wait_closed()
+
+
+class Keeper(Counter):
+    """A Counter that also keeps what it received."""
+
+    def __init__(self, aio, paused=False):
+        super().__init__(aio, paused)
+        self.data = bytearray()
+
+    def data_received(self, data):
+        super().data_received(data)
+        self.data += data
 
 
 class Holder(Counter):

@@ -16,7 +16,7 @@ import pytest
 from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
 from compat_tests.harness import scenario
 from compat_tests.test_tls import LOCALHOST, client_context, port_of, server_context
-from compat_tests.test_tls_flow import Counter
+from compat_tests.test_tls_flow import Keeper
 
 pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
@@ -85,14 +85,6 @@ class Client:
         self.lost.set_result(exc)
 
 
-class Keeper(Counter):
-    """Counter that also keeps what it received."""
-
-    def data_received(self, data):
-        super().data_received(data)
-        self.data += data
-
-
 @scenario(
     "RuntimeError: fallback is disabled and native sendfile is not supported",
     "sendfile returned 204800",
@@ -102,7 +94,6 @@ class Keeper(Counter):
 async def test_sendfile_over_tls_reads_and_writes(aio, log):
     loop = aio.get_running_loop()
     peer = Keeper(aio)
-    peer.data = b""
     server = await loop.create_server(lambda: peer, LOCALHOST, 0, ssl=server_context())
     transport, client = await loop.create_connection(
         lambda: Client(aio), LOCALHOST, port_of(server), ssl=client_context(),
