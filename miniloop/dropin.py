@@ -42,7 +42,8 @@ from . import (
 from .abstractloop import AbstractEventLoop
 from .loop import EventLoop, _stop_loop_when_done
 from .subprocesstransport import ProcessTransport
-from .tls import TLSProtocol
+from .tls import SSLProtocol
+from .tlstransport import SSLTransport
 from .transports import FlowControl
 from .transportsocket import TransportSocket
 
@@ -141,7 +142,9 @@ MODULE_ONLY: dict[str, tuple[str, ...]] = {
     "subprocess": ("PIPE", "STDOUT", "DEVNULL", "Process", "SubprocessStreamProtocol"),
     "transports": ("_FlowControlMixin",),  # CPython's tests subclass it (transports.py)
     "trsock": ("TransportSocket",),  # what server.sockets holds; code checks isinstance()
-    "sslproto": ("SSLProtocol",),  # the TLS layer (tls.py); CPython's tests build it by hand
+    # the TLS layer (tls.py), which CPython's tests build by hand, and its transport, which
+    # programs check with isinstance() or mark with attributes (aiohttp's TLS-in-TLS advice)
+    "sslproto": ("SSLProtocol", "_SSLProtocolTransport"),
     "unix_events": ("can_use_pidfd",),  # CPython's tests ask it whether to test pidfds
 }
 
@@ -184,7 +187,8 @@ def _miniloop_objects() -> dict[str, Any]:
     objects["_format_coroutine"] = reprs.format_coroutine
     objects["SENDFILE_FALLBACK_READBUFFER_SIZE"] = sendfile.FALLBACK_BLOCK_SIZE
     objects["BaseProactorEventLoop"] = BaseProactorEventLoop
-    objects["SSLProtocol"] = TLSProtocol
+    objects["SSLProtocol"] = SSLProtocol
+    objects["_SSLProtocolTransport"] = SSLTransport
     for name in ("_register_task", "_unregister_task", "_enter_task", "_leave_task"):
         objects[f"_py{name}"] = getattr(registry, name)
     for name in ("_get_running_loop", "_set_running_loop", "get_running_loop",

@@ -2,7 +2,7 @@
 
 Two ways, as in asyncio. At connect or accept time (`ssl=` to create_connection,
 create_server, connect_accepted_socket and the stream functions), the socket transport is
-made with a `TLSProtocol` (tls.py) as its protocol from the start, and the caller waits
+made with a `SSLProtocol` (tls.py) as its protocol from the start, and the caller waits
 for the handshake. Or later, on a live connection: `start_tls()` swaps the transport's
 protocol for a TLS layer that wraps yours, and that transport may itself be a TLS
 transport (TLS inside TLS). Either way your protocol gets the TLS transport
@@ -15,14 +15,14 @@ import ssl
 from typing import Any
 
 from .sockettransport import SocketTransport
-from .tls import TLSProtocol
-from .tlstransport import TLSTransport
+from .tls import SSLProtocol
+from .tlstransport import SSLTransport
 
 __all__ = ("TLSMixin",)
 
 
 class TLSMixin:
-    """The loop's TLS methods: a socket transport whose protocol is a TLSProtocol."""
+    """The loop's TLS methods: a socket transport whose protocol is a SSLProtocol."""
 
     async def _create_tls_transport(self, sock: Any, protocol_factory: Any, sslcontext: Any,
                                     server_side: bool, server_hostname: str | None,
@@ -34,7 +34,7 @@ class TLSMixin:
         protocol = protocol_factory()
         waiter = self.create_future()  # type: ignore[attr-defined]
         try:
-            tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
+            tls = SSLProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
                               ssl_handshake_timeout=ssl_handshake_timeout,
                               ssl_shutdown_timeout=ssl_shutdown_timeout)
         except BaseException:
@@ -53,17 +53,17 @@ class TLSMixin:
                         server_side: bool = False, server_hostname: str | None = None,
                         ssl_handshake_timeout: float | None = None,
                         ssl_shutdown_timeout: float | None = None) -> Any:
-        """Upgrade a live connection: `transport`'s protocol becomes a TLSProtocol that
+        """Upgrade a live connection: `transport`'s protocol becomes a SSLProtocol that
         wraps `protocol`; returns the new transport for `protocol` once the handshake is
         done. `protocol.connection_made` is not called again, as in asyncio. `transport`
         may itself be a TLS transport: TLS inside TLS (test_tls_inside_tls)."""
         if not isinstance(sslcontext, ssl.SSLContext):
             raise TypeError("sslcontext is expected to be an instance of ssl.SSLContext, "
                             f"got {sslcontext!r}")
-        if not isinstance(transport, (SocketTransport, TLSTransport)):
+        if not isinstance(transport, (SocketTransport, SSLTransport)):
             raise TypeError(f"transport {transport!r} is not supported by start_tls()")
         waiter = self.create_future()  # type: ignore[attr-defined]
-        tls = TLSProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
+        tls = SSLProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
                           call_connection_made=False,
                           ssl_handshake_timeout=ssl_handshake_timeout,
                           ssl_shutdown_timeout=ssl_shutdown_timeout)

@@ -3,12 +3,13 @@ one more protocol between the socket transport and yours.
 
 `ssl.SSLObject` does the TLS arithmetic without touching a socket: bytes that arrived from
 the network go into an incoming `ssl.MemoryBIO`, bytes TLS wants to send come out of an
-outgoing one. `TLSProtocol` sits on the socket transport as its protocol (a
+outgoing one. `SSLProtocol` sits on the socket transport as its protocol (a
 BufferedProtocol: the socket receives straight into its buffer): what arrives goes into the
 incoming BIO, then the handshake (or `read()`) runs, and whatever the outgoing BIO holds is
-written to the socket. Your protocol sees a `TLSTransport` (tlstransport.py),
+written to the socket. Your protocol sees an `SSLTransport` (tlstransport.py),
 whose `write()` encrypts through the same SSLObject. Your `connection_made` runs only once
-the handshake completes, as in asyncio.
+the handshake completes, as in asyncio. (The classes say SSL, as asyncio's and the `ssl`
+module's names do, after the protocol TLS replaced; what runs is TLS.)
 
 The layer's states, in asyncio's order:
 
@@ -36,9 +37,9 @@ from typing import Any
 from .errors import logger
 from .protocols import BufferedProtocol
 from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING
-from .tlstransport import TLSTransport
+from .tlstransport import SSLTransport
 
-__all__ = ("TLSProtocol",)
+__all__ = ("SSLProtocol",)
 
 READ_SIZE = 256 * 1024       # how much plaintext one SSLObject.read() call may return
 READ_HIGH_WATER = 256 * 1024  # undecrypted bytes held before the socket stops reading
@@ -51,9 +52,9 @@ SHUTDOWN_TIMEOUT = 30.0
 AGAIN = (ssl.SSLWantReadError, ssl.SSLSyscallError)
 
 
-class TLSProtocol(BufferedProtocol):
+class SSLProtocol(BufferedProtocol):
     """The socket transport's protocol: the TLS state machine over two memory BIOs.
-    (asyncio's `sslproto.SSLProtocol`, with its arguments, under the drop-in.)"""
+    (asyncio's `sslproto.SSLProtocol`, with its arguments.)"""
 
     def __init__(self, loop: Any, app_protocol: Any, sslcontext: ssl.SSLContext,
                  waiter: Any, server_side: bool = False, server_hostname: str | None = None,
@@ -81,7 +82,7 @@ class TLSProtocol(BufferedProtocol):
         self._state = "unwrapped"
         self._app_state = "none" if call_connection_made else "made"  # then "eof", "lost"
         self._transport: Any = None    # the transport underneath (a socket's, or TLS)
-        self._app_transport: Any = TLSTransport(loop, self)  # None once lost (no cycle left)
+        self._app_transport: Any = SSLTransport(loop, self)  # None once lost (no cycle left)
         self._timer: Any = None        # the handshake's or the shutdown's timeout
         self._backlog: collections.deque[Any] = collections.deque()  # plaintext to encrypt
         self._backlog_size = 0

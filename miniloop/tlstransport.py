@@ -1,7 +1,7 @@
 """The TLS transport: what your protocol holds when its connection is encrypted.
 
-What you learn here: a transport does not have to own a socket. `TLSTransport` is a thin
-face on the TLS layer (`TLSProtocol`, tls.py): `write()` hands plaintext to the layer,
+What you learn here: a transport does not have to own a socket. `SSLTransport` is a thin
+face on the TLS layer (`SSLProtocol`, tls.py): `write()` hands plaintext to the layer,
 `close()` starts the TLS shutdown, `pause_reading()` stops the layer from passing on
 what it decrypts. Its flow control counts what *this* layer holds back, in asyncio's way:
 
@@ -25,21 +25,21 @@ from typing import TYPE_CHECKING, Any
 from .transports import FlowControl, Transport
 
 if TYPE_CHECKING:
-    from .tls import TLSProtocol
+    from .tls import SSLProtocol
 
-__all__ = ("TLSTransport",)
+__all__ = ("SSLTransport",)
 
 TLS_WRITE_HIGH_WATER = 512 * 1024  # asyncio's default high-water mark for a TLS write buffer
 
 
-class TLSTransport(FlowControl, Transport):
+class SSLTransport(FlowControl, Transport):
     """What your protocol holds: writes are encrypted, close() sends close_notify."""
 
     _sendfile_by_writes_ok = True  # loop.sendfile reads the file and write()s it here
 
-    _ssl_protocol: Any  # TLSProtocol, or None after a second close()
+    _ssl_protocol: Any  # SSLProtocol, or None after a second close()
 
-    def __init__(self, loop: Any, tls: TLSProtocol) -> None:
+    def __init__(self, loop: Any, tls: SSLProtocol) -> None:
         self._ssl_protocol = tls  # the TLS layer doing the work (asyncio's name for it)
         self._closed = False      # close() or abort() was called, or the connection is gone
         super().__init__(None, loop)

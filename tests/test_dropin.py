@@ -217,7 +217,9 @@ def test_trsock_names_the_class_of_server_sockets():
 
 
 # asyncio.sslproto.SSLProtocol names the TLS layer (not exported), which CPython's
-# test_sslproto builds by hand with asyncio's arguments; a TLS transport holds it.
+# test_sslproto builds by hand with asyncio's arguments; a TLS transport holds it. Its class,
+# _SSLProtocolTransport, is what programs check with isinstance() or mark with an attribute
+# (aiohttp's advice for TLS inside TLS), and its name says "ssl" (CPython's test_events).
 WHAT_SSLPROTO_HOLDS = '''
 import asyncio, asyncio.sslproto, ssl
 
@@ -229,6 +231,9 @@ async def main():
     transport = layer._app_transport
     print(isinstance(layer, asyncio.BufferedProtocol), hasattr(asyncio, "SSLProtocol"),
           transport._ssl_protocol is layer, transport.get_write_buffer_limits())
+    setattr(asyncio.sslproto._SSLProtocolTransport, "_start_tls_compatible", True)
+    print(isinstance(transport, asyncio.sslproto._SSLProtocolTransport),
+          "ssl" in type(transport).__name__.lower(), transport._start_tls_compatible)
     transport.close()
     try:
         asyncio.sslproto.SSLProtocol(loop, asyncio.Protocol(), ssl.create_default_context(),
@@ -247,6 +252,7 @@ def test_sslproto_names_the_tls_layer():
     assert swapped.stdout == plain.stdout
     assert swapped.stdout.splitlines() == [
         "True False True (131072, 524288)",
+        "True True True",
         "ValueError: ssl_shutdown_timeout should be a positive number, got 0"]
 
 
