@@ -41,7 +41,7 @@ MODULES = ("test_queues", "test_locks", "test_waitfor", "test_timeouts", "test_t
            "test_threads", "test_futures", "test_tasks", "test_protocols",
            "test_transports", "test_streams", "test_base_events", "test_sock_lowlevel",
            "test_server", "test_eager_task_factory", "test_context", "test_pep492",
-           "test_buffered_proto", "test_runners", "test_sendfile")
+           "test_buffered_proto", "test_runners", "test_sendfile", "test_subprocess")
 # (test_events waits for subprocesses, #15: every one of its loop tests makes a child
 # watcher in setUp.)
 PACKAGE = "test.test_asyncio"
