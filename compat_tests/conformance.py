@@ -42,9 +42,7 @@ MODULES = ("test_queues", "test_locks", "test_waitfor", "test_timeouts", "test_t
            "test_transports", "test_streams", "test_base_events", "test_sock_lowlevel",
            "test_server", "test_eager_task_factory", "test_context", "test_pep492",
            "test_buffered_proto", "test_runners", "test_sendfile",
-           "test_sslproto", "test_ssl")
-# (test_events waits for subprocesses, #15: every one of its loop tests makes a child
-# watcher in setUp.)
+           "test_sslproto", "test_ssl", "test_subprocess", "test_events")
 PACKAGE = "test.test_asyncio"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXPECTED = pathlib.Path(__file__).with_name("conformance_expected.toml")

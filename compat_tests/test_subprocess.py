@@ -305,3 +305,88 @@ async def test_arguments_that_are_refused(aio, log):
             await create(program, **options)
         except (ValueError, OSError) as exc:
             log.error(f"{name}:", exc)
+
+
+@scenario(
+    "repr: <Process PID>",
+    "environment b'from the parent'",
+    "cwd b'/'",
+    "a session of its own: True",
+    "returncodes [0, 0, 0]",
+)
+async def test_popen_options_reach_the_child(aio, log):
+    """Keyword arguments asyncio does not know go to subprocess.Popen as they are."""
+    proc = await aio.create_subprocess_exec(
+        *python("import os; print(os.environ['STORY'])"), stdout=PIPE,
+        env={"STORY": "from the parent"})
+    log("repr:", repr(proc).replace(str(proc.pid), "PID"))
+    log("environment", (await proc.stdout.read()).strip())
+    codes = [await proc.wait()]
+    proc = await aio.create_subprocess_exec(*python("import os; print(os.getcwd())"),
+                                            stdout=PIPE, cwd="/")
+    log("cwd", (await proc.communicate())[0].strip())
+    codes.append(proc.returncode)
+    proc = await aio.create_subprocess_exec(
+        *python("import os; print(os.getsid(0) == os.getpid())"), stdout=PIPE,
+        start_new_session=True)
+    log("a session of its own:", (await proc.communicate())[0].strip().decode())
+    codes.append(proc.returncode)
+    log("returncodes", codes)
+
+
+@scenario(
+    "readline raised ValueError: Separator is not found, and chunk exceed the limit",
+    "next line b'\\n'",
+    "next line b'bbbbbbbbbbbbbbbbbbbb\\n'",
+)
+async def test_the_limit_of_the_output_streams(aio, log):
+    """limit= is the stdout and stderr readers' limit: more than that without a newline
+    fails readline(), which drops what the reader held."""
+    proc = await aio.create_subprocess_exec(
+        *python("import sys; print('a' * 100, end='', flush=True); sys.stdin.readline();"
+                " print(); print('b' * 20)"), stdin=PIPE, stdout=PIPE, limit=50)
+    try:
+        await proc.stdout.readline()
+    except ValueError as exc:
+        log.error("readline raised", exc)
+    proc.stdin.write(b"go\n")
+    log("next line", await proc.stdout.readline())
+    log("next line", await proc.stdout.readline())
+    await proc.communicate()
+
+
+@scenario(
+    "communicate (b'', None)",
+    "returncode 0",
+)
+async def test_communicate_ignores_a_child_that_does_not_read(aio, log):
+    """The child exits without reading its input: the broken pipe is not an error for
+    communicate(), which still reads the output and waits."""
+    proc = await aio.create_subprocess_exec(*python("pass"), stdin=PIPE, stdout=PIPE)
+    log("communicate", await proc.communicate(b"x" * 2**20))
+    log("returncode", proc.returncode)
+
+
+@scenario(
+    "waits [6, 6, 6]",
+)
+async def test_waiting_three_times_at_once(aio, log):
+    proc = await aio.create_subprocess_exec(*python("raise SystemExit(6)"))
+    log("waits", await aio.gather(proc.wait(), proc.wait(), proc.wait()))
+
+
+@scenario(
+    "create_subprocess_exec cancelled",
+)
+async def test_a_cancelled_create_kills_and_reaps_its_child(aio, log):
+    """Cancelled while it connects the pipes (the process has started by then), the
+    creation closes the transport, which kills the child, and waits for it before it lets
+    the cancellation out: nothing is left behind (conftest.py checks)."""
+    creating = aio.create_task(aio.create_subprocess_exec(
+        *python("import time; time.sleep(30)"), stdin=PIPE, stdout=PIPE, stderr=PIPE))
+    await aio.sleep(0)  # its first step started the process
+    creating.cancel()
+    try:
+        await creating
+    except aio.CancelledError:
+        log("create_subprocess_exec cancelled")

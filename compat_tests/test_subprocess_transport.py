@@ -264,3 +264,42 @@ def test_a_child_outlives_its_loop(aio, log):
         if f"pid={pid} " in text:
             text = re.sub(r"<\w+ ", "<SubprocessTransport ", text.replace(str(pid), "PID"))
             log(warning.category.__name__, text)
+
+
+def _state(pid):
+    """A process's state letter ("Z": a zombie), or None once it has been reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return None
+
+
+@scenario(
+    "send_signal: nothing raised",
+    *(["WARNING child process pid PID exit status already read:  will report returncode 255",
+       "wait 255"]
+      if versions.PIDFD_WATCHER_BY_DEFAULT and not versions.SUBPROCESS_SIGNALS_BY_PID else
+      ["wait 3"]),
+)
+async def test_signalling_a_child_whose_exit_is_not_yet_seen(aio, log):
+    """The child has exited, and the loop has not yet looked (the story blocks it). 3.12
+    signals through Popen.send_signal(), which first polls, and so reaps the child
+    itself: the pidfd watcher then finds no exit status, warns, and reports 255. 3.13
+    signals with os.kill(), which a zombie accepts, and the watcher reaps the child as
+    usual. (3.11's watcher thread reaps the child the moment it exits, before the signal:
+    Popen finds nothing, and the thread has the true returncode.)"""
+    proc = await aio.create_subprocess_exec(*python("raise SystemExit(3)"))
+    # A zombie where only the loop reaps; gone where a watcher thread reaps (a zombie seen
+    # there could be reaped by send_signal's poll before the thread gets it).
+    exited = "Z" if versions.PIDFD_WATCHER_BY_DEFAULT else None
+    deadline = time.monotonic() + 10
+    while _state(proc.pid) != exited and time.monotonic() < deadline:
+        time.sleep(0.01)  # blocks the loop: it cannot see the exit meanwhile
+    with asyncio_log(logging.WARNING) as records:
+        proc.send_signal(signal.SIGTERM)
+        log("send_signal: nothing raised")
+        returncode = await proc.wait()
+    for line in messages(records):
+        log(line.replace(str(proc.pid), "PID"))
+    log("wait", returncode)

@@ -5,6 +5,7 @@ Scenarios that replace the policy's watcher put the old one back before they end
 policy is the whole process's.
 """
 
+import signal
 import subprocess
 import sys
 import threading
@@ -161,3 +162,32 @@ async def test_a_threaded_child_watcher_set_on_the_policy(aio, log):
         log("wait", await proc.wait())
     finally:
         quietly(policy.set_child_watcher, previous)
+
+
+@scenario(
+    "SafeChildWatcher: is_active False, attached: True, wait 4",
+    "FastChildWatcher: is_active False, attached: True, wait 4",
+    "MultiLoopChildWatcher: is_active False, attached: True, wait 4",
+    "the SIGCHLD handler is back as it was: True",
+)
+async def test_the_sigchld_watchers(aio, log):
+    """The SIGCHLD watchers wait for children when the kernel signals that one changed
+    state: Safe and Fast through the loop's signal handler, MultiLoop with a process-wide
+    signal.signal(); each is active once attached (and its loop runs). Deprecated in 3.12,
+    they still work until 3.14."""
+    loop = aio.get_running_loop()
+    policy = aio.get_event_loop_policy()
+    previous = quietly(policy.get_child_watcher)
+    handler = signal.getsignal(signal.SIGCHLD)
+    for kind in (aio.SafeChildWatcher, aio.FastChildWatcher, aio.MultiLoopChildWatcher):
+        watcher = quietly(kind)
+        quietly(policy.set_child_watcher, watcher)
+        try:
+            active = watcher.is_active()
+            watcher.attach_loop(loop)
+            proc = await aio.create_subprocess_exec(*python("raise SystemExit(4)"))
+            log(f"{kind.__name__}: is_active {active}, attached: {watcher.is_active()}, "
+                f"wait {await proc.wait()}")
+        finally:
+            quietly(policy.set_child_watcher, previous)  # (closes this one)
+    log("the SIGCHLD handler is back as it was:", signal.getsignal(signal.SIGCHLD) == handler)
