@@ -90,3 +90,43 @@ async def test_an_empty_server_hostname_over_a_unix_socket(aio, log):
             log("client connected")
             writer.close()
             await writer.wait_closed()
+
+
+@scenario(
+    "server got SNI None",
+    "client connected",
+    "server got SNI localhost",
+    "client connected",
+    "server got SNI None",  # an IP address is never sent as a name
+    "SSLCertVerificationError IP address mismatch, certificate is not valid for '127.0.0.1'.",
+)
+async def test_ssl_true_is_the_default_context_checking_the_name_it_has(aio, log):
+    """ssl=True makes the client's default context (the system's CAs: here the test CA,
+    through SSL_CERT_FILE). It checks the certificate's name only when there is a name to
+    check: with server_hostname="" it checks the chain alone; by default the name is the
+    host, and a certificate for "localhost" is not one for 127.0.0.1."""
+    async def handle(reader, writer):
+        writer.close()
+
+    server = await aio.start_server(handle, "127.0.0.1", 0, ssl=server_context(log))
+    port = server.sockets[0].getsockname()[1]
+    with tempfile.TemporaryDirectory() as directory:
+        ca_file = os.path.join(directory, "ca.pem")
+        CA.cert_pem.write_to_path(ca_file)
+        saved = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = ca_file
+        try:
+            async with server:
+                await connect_and_close(aio, log, host="127.0.0.1", port=port, ssl=True,
+                                        server_hostname="")
+                await connect_and_close(aio, log, host="localhost", port=port,
+                                        family=socket.AF_INET, ssl=True)
+                try:
+                    await connect_and_close(aio, log, host="127.0.0.1", port=port, ssl=True)
+                except ssl.SSLCertVerificationError as exc:
+                    log("SSLCertVerificationError", exc.verify_message)
+        finally:
+            if saved is None:
+                del os.environ["SSL_CERT_FILE"]
+            else:
+                os.environ["SSL_CERT_FILE"] = saved

@@ -29,7 +29,6 @@ from __future__ import annotations
 import collections
 import itertools
 import socket
-from ssl import create_default_context
 from typing import TYPE_CHECKING, Any
 
 from . import versions
@@ -99,7 +98,7 @@ class ConnectionMixin:
             if sock.type != socket.SOCK_STREAM:
                 raise ValueError(f"A Stream Socket was expected, got {sock!r}")
         if ssl:
-            sslcontext = create_default_context() if isinstance(ssl, bool) else ssl
+            sslcontext = None if isinstance(ssl, bool) else ssl  # None: tls.py's default
             transport, protocol = await self._create_tls_transport(
                 sock, protocol_factory, sslcontext, False,
                 host if server_hostname is None else server_hostname,

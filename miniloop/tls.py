@@ -56,7 +56,7 @@ class SSLProtocol(BufferedProtocol):
     """The socket transport's protocol: the TLS state machine over two memory BIOs.
     (asyncio's `sslproto.SSLProtocol`, with its arguments.)"""
 
-    def __init__(self, loop: Any, app_protocol: Any, sslcontext: ssl.SSLContext,
+    def __init__(self, loop: Any, app_protocol: Any, sslcontext: ssl.SSLContext | None,
                  waiter: Any, server_side: bool = False, server_hostname: str | None = None,
                  call_connection_made: bool = True,
                  ssl_handshake_timeout: float | None = None,
@@ -65,6 +65,12 @@ class SSLProtocol(BufferedProtocol):
                             ("ssl_shutdown_timeout", ssl_shutdown_timeout)):
             if value is not None and value <= 0:
                 raise ValueError(f"{name} should be a positive number, got {value}")
+        if sslcontext is None:  # ssl=True: a client's default context, made as asyncio does
+            if server_side:
+                raise ValueError("Server side SSL needs a valid SSLContext")
+            sslcontext = ssl.create_default_context()
+            if not server_hostname:  # no name: nothing to check it against
+                sslcontext.check_hostname = False
         self._loop = loop
         self._app_protocol = app_protocol
         self._waiter = waiter          # create_connection's or start_tls's; None once woken

@@ -23,7 +23,6 @@ import errno
 import os
 import socket
 import stat
-from ssl import create_default_context
 from typing import TYPE_CHECKING, Any
 
 from . import versions
@@ -84,7 +83,7 @@ class UnixMixin:
             _check_unix_stream_socket(sock)
             sock.setblocking(False)
         if ssl:  # TLS over a Unix socket is TLS over TCP: tls.py does not care which
-            sslcontext = create_default_context() if isinstance(ssl, bool) else ssl
+            sslcontext = None if isinstance(ssl, bool) else ssl  # None: tls.py's default
             return await self._create_tls_transport(sock, protocol_factory, sslcontext, False,
                                                     server_hostname, ssl_handshake_timeout,
                                                     ssl_shutdown_timeout)
