@@ -31,7 +31,11 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from .errors import logger
-from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING, set_result_unless_cancelled
+from .selectortransport import (
+    CONNLOST_WRITES_BEFORE_WARNING,
+    report_fatal_error,
+    set_result_unless_cancelled,
+)
 from .transports import FlowControl, ReadTransport
 
 if TYPE_CHECKING:
@@ -138,16 +142,9 @@ class ReadPipeTransport(ReadTransport):
                      message: str = "Fatal error on pipe transport") -> None:
         """EIO (the other side of a terminal went away) is expected: a DEBUG line in debug
         mode. Anything else goes to the exception handler, as asyncio does for pipes."""
-        if isinstance(exc, OSError) and exc.errno == errno.EIO:
-            if self._loop.get_debug():
-                logger.debug("%r: %s", self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                "message": message,
-                "exception": exc,
-                "transport": self,
-                "protocol": self._protocol,
-            })
+        report_fatal_error(self._loop, exc, message,
+                           expected=isinstance(exc, OSError) and exc.errno == errno.EIO,
+                           transport=self, protocol=self._protocol, who=self)
         self._close(exc)
 
     def _close(self, exc: BaseException | None) -> None:
@@ -296,16 +293,8 @@ class WritePipeTransport(FlowControl):
 
     def _fatal_error(self, exc: BaseException,
                      message: str = "Fatal error on pipe transport") -> None:
-        if isinstance(exc, OSError):
-            if self._loop.get_debug():
-                logger.debug("%r: %s", self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                "message": message,
-                "exception": exc,
-                "transport": self,
-                "protocol": self._protocol,
-            })
+        report_fatal_error(self._loop, exc, message, expected=isinstance(exc, OSError),
+                           transport=self, protocol=self._protocol, who=self)
         self._close(exc)
 
     def _close(self, exc: BaseException | None = None) -> None:

@@ -31,11 +31,30 @@ from .errors import logger
 from .transports import FlowControl, Transport
 from .transportsocket import TransportSocket
 
-__all__ = ("CONNLOST_WRITES_BEFORE_WARNING", "SelectorTransport", "set_result_unless_cancelled")
+__all__ = ("CONNLOST_WRITES_BEFORE_WARNING", "SelectorTransport", "report_fatal_error",
+           "set_result_unless_cancelled")
 
 # After this many writes to a lost connection, each further one logs a warning (asyncio's
 # LOG_THRESHOLD_FOR_CONNLOST_WRITES): a program that keeps writing into the void is told.
 CONNLOST_WRITES_BEFORE_WARNING = 5
+
+
+def report_fatal_error(loop: Any, exc: BaseException, message: str, *, expected: bool,
+                       transport: Any, protocol: Any, who: Any) -> None:
+    """Report the error that brings a connection down, by the rule all asyncio's transports
+    (sockets, pipes, TLS) share: an `expected` error (an OSError: the network's or the peer's
+    doing) is a DEBUG log line in debug mode only, naming `who`; anything else (a protocol
+    callback that raised) goes to the loop's exception handler with `message`."""
+    if expected:
+        if loop.get_debug():
+            logger.debug("%r: %s", who, message, exc_info=True)
+    else:
+        loop.call_exception_handler({
+            "message": message,
+            "exception": exc,
+            "transport": transport,
+            "protocol": protocol,
+        })
 
 
 def set_result_unless_cancelled(fut: Any, result: Any) -> None:
@@ -166,16 +185,8 @@ class SelectorTransport(FlowControl, Transport):
         a bug: asyncio reports it only in debug mode, as a DEBUG log line. Anything else (a
         protocol callback that raised) goes to the loop's exception handler with `message`.
         """
-        if isinstance(exc, OSError):
-            if self._loop.get_debug():
-                logger.debug("%r: %s", self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                "message": message,
-                "exception": exc,
-                "transport": self,
-                "protocol": self._protocol,
-            })
+        report_fatal_error(self._loop, exc, message, expected=isinstance(exc, OSError),
+                           transport=self, protocol=self._protocol, who=self)
         self._force_close(exc)
 
     def _force_close(self, exc: BaseException | None) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 
 from .errors import logger
 from .protocols import BufferedProtocol
-from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING
+from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING, report_fatal_error
 from .tlstransport import SSLTransport
 
 __all__ = ("SSLProtocol",)
@@ -404,16 +404,8 @@ class SSLProtocol(BufferedProtocol):
         doing, logged in debug mode only; anything else goes to the exception handler."""
         if self._transport is not None:
             self._transport._force_close(exc)
-        if isinstance(exc, OSError):
-            if self._loop.get_debug():
-                logger.debug("%r: %s", self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                "message": message,
-                "exception": exc,
-                "transport": self._transport,
-                "protocol": self,
-            })
+        report_fatal_error(self._loop, exc, message, expected=isinstance(exc, OSError),
+                           transport=self._transport, protocol=self, who=self)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
