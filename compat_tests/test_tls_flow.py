@@ -11,6 +11,8 @@ import gc
 import logging
 import random
 import socket
+import threading
+import warnings
 import weakref
 
 import pytest
@@ -128,6 +130,72 @@ async def test_write_buffer_limits_over_tls(aio, log):
     log("is_reading", transport.is_reading())
     transport.resume_reading()
     log("is_reading", transport.is_reading())
+    transport.close()
+    await client.lost
+    await peer.lost
+    server.close()
+    await server.wait_closed()
+
+
+class PausedReader(Counter):
+    """A server protocol that pauses reading at once, and says when it is connected."""
+
+    def __init__(self, aio):
+        super().__init__(aio, paused=True)
+        self.made = aio.get_running_loop().create_future()
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        self.made.set_result(transport)
+
+
+async def until(aio, condition, seconds=10.0):
+    """Wait, turn by turn, for `condition()`; False if it is still false after `seconds`."""
+    deadline = aio.get_running_loop().time() + seconds
+    while not condition() and aio.get_running_loop().time() < deadline:
+        await aio.sleep(0.01)
+    return condition()
+
+
+@scenario(
+    "read limits (65536, 262144)",
+    "read buffer size 0",
+    "read limits (250, 1000)",
+    "ValueError: high (1) must be >= low (2) must be >= 0",
+    "what came while reading was paused is held back: True",
+    "under a lower high mark, the socket stops reading: True",
+    "after resume_reading, every byte arrives: True",
+    "connection_lost None",
+)
+async def test_read_buffer_limits_over_tls(aio, log):
+    # Discussion: the read buffer is the ciphertext the TLS layer holds while its protocol
+    # has paused reading. 100 KiB stay under the default high mark (256 KiB), so the socket
+    # underneath goes on reading; a high mark of 1000 pauses it at once, and 100 KiB more
+    # stay in the kernel. resume_reading() empties the buffer, which resumes the socket.
+    peer = PausedReader(aio)
+    server, transport, client = await tls_pair(aio, log, peer)
+    held = await peer.made
+    log("read limits", held.get_read_buffer_limits())
+    log("read buffer size", held.get_read_buffer_size())
+    held.set_read_buffer_limits(high=1000)
+    log("read limits", held.get_read_buffer_limits())
+    try:
+        held.set_read_buffer_limits(high=1, low=2)
+    except ValueError as exc:
+        log(f"{type(exc).__name__}: {exc}")
+    held.set_read_buffer_limits()
+    transport.write(b"x" * 100 * 1024)
+    log("what came while reading was paused is held back:",
+        await until(aio, lambda: held.get_read_buffer_size() >= 100 * 1024))
+    held.set_read_buffer_limits(high=1000)
+    before = held.get_read_buffer_size()
+    transport.write(b"y" * 100 * 1024)
+    await aio.sleep(0.3)  # long enough for loopback to deliver it, were the socket reading
+    log("under a lower high mark, the socket stops reading:",
+        held.get_read_buffer_size() == before and peer.received == 0)
+    held.resume_reading()
+    log("after resume_reading, every byte arrives:",
+        await until(aio, lambda: peer.received == 200 * 1024))
     transport.close()
     await client.lost
     await peer.lost
@@ -370,3 +438,45 @@ def test_a_tls_connection_leaves_no_garbage(aio, log):
             log("its SSLContext freed without the collector", freed() is None)
         finally:
             gc.enable()
+
+
+@sync_scenario(
+    "ResourceWarning unclosed transport <asyncio._SSLProtocolTransport object>",
+    "the peer saw the connection end",
+)
+def test_an_unclosed_tls_transport_warns(aio, log):
+    # Discussion: the program forgot to close its TLS connection, and run() closed the
+    # loop under it. When the transport is collected it warns (asyncio's words, naming no
+    # object); the socket underneath, left by the loop, is closed by its own transport.
+    # The peer is a plain ssl socket in a thread, so no server of ours is left to tidy.
+    with socket.socket() as listener:
+        listener.bind((LOCALHOST, 0))
+        listener.listen(1)
+        ended = []
+
+        def peer():
+            conn, _ = listener.accept()
+            with server_context().wrap_socket(conn, server_side=True) as tls:
+                try:
+                    ended.append(tls.recv(1))  # b"": the connection ended
+                except OSError as exc:
+                    ended.append(exc)
+
+        thread = threading.Thread(target=peer)
+        thread.start()
+
+        async def main():
+            loop = aio.get_running_loop()
+            await loop.create_connection(aio.Protocol, *listener.getsockname(),
+                                         ssl=client_context(), server_hostname="localhost")
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            aio.run(main())
+            gc.collect()
+        thread.join(10)
+    for warning in caught:
+        if "SSLProtocolTransport" in str(warning.message):
+            log(warning.category.__name__, warning.message)
+    if ended and not thread.is_alive():
+        log("the peer saw the connection end")

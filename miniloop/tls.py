@@ -37,13 +37,11 @@ from typing import Any
 from .errors import logger
 from .protocols import BufferedProtocol
 from .selectortransport import CONNLOST_WRITES_BEFORE_WARNING, report_fatal_error
-from .tlstransport import SSLTransport
+from .tlstransport import TLS_READ_HIGH_WATER, SSLTransport
 
 __all__ = ("SSLProtocol",)
 
 READ_SIZE = 256 * 1024       # how much plaintext one SSLObject.read() call may return
-READ_HIGH_WATER = 256 * 1024  # undecrypted bytes held before the socket stops reading
-READ_LOW_WATER = READ_HIGH_WATER // 4
 HANDSHAKE_TIMEOUT = 60.0     # asyncio's defaults, in seconds
 SHUTDOWN_TIMEOUT = 30.0
 
@@ -97,6 +95,8 @@ class SSLProtocol(BufferedProtocol):
         self._ssl_writing_paused = False  # the transport underneath asked us to pause
         self._app_reading_paused = False  # your protocol asked to pause reading
         self._ssl_reading_paused = False  # we paused the transport underneath
+        self._read_high_water = TLS_READ_HIGH_WATER  # for the ciphertext in _incoming
+        self._read_low_water = TLS_READ_HIGH_WATER // 4
 
     # == What the transport underneath calls ===================================================
 
@@ -343,10 +343,10 @@ class SSLProtocol(BufferedProtocol):
 
     def _control_ssl_reading(self) -> None:
         size = self._incoming.pending
-        if size >= READ_HIGH_WATER and not self._ssl_reading_paused:
+        if size >= self._read_high_water and not self._ssl_reading_paused:
             self._ssl_reading_paused = True
             self._transport.pause_reading()
-        elif size <= READ_LOW_WATER and self._ssl_reading_paused:
+        elif size <= self._read_low_water and self._ssl_reading_paused:
             self._ssl_reading_paused = False
             self._transport.resume_reading()
 

@@ -13,16 +13,18 @@ what it decrypts. Its flow control counts what *this* layer holds back, in async
   waits to go over it), so `set_write_buffer_limits(0)` pauses it at once, even with
   nothing buffered (test_write_buffer_limits_over_tls);
 * `is_reading()` is the TLS layer's own switch: the socket underneath keeps reading
-  until the layer holds 256 KiB of ciphertext, then it is paused too.
+  until the layer holds 256 KiB of ciphertext (`set_read_buffer_limits` moves that
+  mark), then it is paused too.
 
 Everything else (the handshake, the shutdown, reading) is tls.py.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
-from .transports import FlowControl, Transport
+from .transports import FlowControl, Transport, water_marks
 
 if TYPE_CHECKING:
     from .tls import SSLProtocol
@@ -30,12 +32,14 @@ if TYPE_CHECKING:
 __all__ = ("SSLTransport",)
 
 TLS_WRITE_HIGH_WATER = 512 * 1024  # asyncio's default high-water mark for a TLS write buffer
+TLS_READ_HIGH_WATER = 256 * 1024   # ciphertext the TLS layer holds before the socket stops reading
 
 
 class SSLTransport(FlowControl, Transport):
     """What your protocol holds: writes are encrypted, close() sends close_notify."""
 
     _sendfile_by_writes_ok = True  # loop.sendfile reads the file and write()s it here
+    _default_high_water = TLS_WRITE_HIGH_WATER
 
     _ssl_protocol: Any  # SSLProtocol, or None after a second close()
 
@@ -59,6 +63,13 @@ class SSLTransport(FlowControl, Transport):
 
     def is_closing(self) -> bool:
         return self._closed
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        # asyncio's words (and it names no source object); the connection itself is the TLS
+        # layer's and the socket transport's to close.
+        if not self._closed:
+            self._closed = True
+            _warn("unclosed transport <asyncio._SSLProtocolTransport object>", ResourceWarning)
 
     def close(self) -> None:
         """Send close_notify once what is buffered is out; connection_lost comes later.
@@ -109,12 +120,6 @@ class SSLTransport(FlowControl, Transport):
         self._set_write_buffer_limits(high, low)
         self._control_writing()
 
-    def _set_write_buffer_limits(self, high: int | None = None,
-                                 low: int | None = None) -> None:
-        if high is None and low is None:
-            high = TLS_WRITE_HIGH_WATER
-        super()._set_write_buffer_limits(high, low)
-
     def _control_writing(self) -> None:
         """After each change to the buffer: pause at the high mark, resume at the low one.
         (Not after a second close(): the layer finishes its shutdown without us.)"""
@@ -138,3 +143,16 @@ class SSLTransport(FlowControl, Transport):
 
     def resume_reading(self) -> None:
         self._ssl_protocol._resume_reading()
+
+    def get_read_buffer_size(self) -> int:
+        return self._ssl_protocol._incoming.pending
+
+    def get_read_buffer_limits(self) -> tuple[int, int]:
+        return (self._ssl_protocol._read_low_water, self._ssl_protocol._read_high_water)
+
+    def set_read_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        """Marks for the ciphertext the TLS layer holds back: at the high one the socket
+        transport underneath stops reading, at the low one it starts again."""
+        tls = self._ssl_protocol
+        tls._read_high_water, tls._read_low_water = water_marks(high, low, TLS_READ_HIGH_WATER)
+        tls._control_ssl_reading()

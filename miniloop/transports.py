@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = ("BaseTransport", "ReadTransport", "WriteTransport", "Transport",
-           "DatagramTransport", "SubprocessTransport", "FlowControl")
+           "DatagramTransport", "SubprocessTransport", "FlowControl", "water_marks")
 
 
 class BaseTransport:
@@ -158,6 +158,18 @@ class SubprocessTransport(BaseTransport):
 DEFAULT_HIGH_WATER = 64 * 1024  # asyncio's default high-water mark (the low one is a quarter)
 
 
+def water_marks(high: int | None, low: int | None, default_high: int) -> tuple[int, int]:
+    """(high, low) for a buffer, from what the caller gave: either mark follows from the
+    other one (high = 4 * low, low = high // 4), and with neither, high is the default."""
+    if high is None:
+        high = default_high if low is None else 4 * low
+    if low is None:
+        low = high // 4
+    if not high >= low >= 0:
+        raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
+    return high, low
+
+
 class FlowControl(WriteTransport):
     """Water marks for a writing transport, and the pause/resume calls they trigger
     (asyncio's `transports._FlowControlMixin`).
@@ -173,6 +185,8 @@ class FlowControl(WriteTransport):
     """
 
     __slots__ = ("_loop", "_protocol_paused", "_high_water", "_low_water")
+
+    _default_high_water = DEFAULT_HIGH_WATER
 
     if TYPE_CHECKING:
         _protocol: Any
@@ -195,15 +209,7 @@ class FlowControl(WriteTransport):
 
     def _set_write_buffer_limits(self, high: int | None = None,
                                  low: int | None = None) -> None:
-        # Either mark follows from the other one: high = 4 * low, low = high // 4.
-        if high is None:
-            high = DEFAULT_HIGH_WATER if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
-        self._high_water = high
-        self._low_water = low
+        self._high_water, self._low_water = water_marks(high, low, self._default_high_water)
 
     def _maybe_pause_protocol(self) -> None:
         if self.get_write_buffer_size() <= self._high_water or self._protocol_paused:
