@@ -6,6 +6,7 @@ handshake, what the TLS transport tells about itself, and the errors asyncio rai
 verification, the hostname, the handshake's time or the peer fail.
 """
 
+import logging
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import pytest
 
 from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
 from compat_tests.harness import scenario
+from compat_tests.records import asyncio_log
 
 trustme = pytest.importorskip("trustme")
 
@@ -369,3 +371,49 @@ async def test_our_client_talks_to_openssl_s_server(aio, log):
                 process.kill()
                 process.wait()
             process.stdout.close()
+
+
+@scenario(
+    "the TLS layer: %r starts SSL handshake",
+    "the TLS layer: %r: SSL handshake took %.1f ms",
+    "the socket transport: %r received EOF",
+    "the TLS layer: %r received EOF",
+)
+async def test_debug_mode_logs_the_handshake(aio, log):
+    # Discussion: in debug mode the TLS layer says when its handshake starts and how long
+    # it took, and each layer says when the peer closed TCP (a peer that closes without
+    # close_notify: the TLS layer hears of it from the socket transport under it). The
+    # peer is a plain ssl socket in a thread, so only the client's lines are on the loop.
+    loop = aio.get_running_loop()
+    with socket.socket() as listener:
+        listener.bind((LOCALHOST, 0))
+        listener.listen(1)
+
+        def peer():
+            conn, _ = listener.accept()
+            with server_context().wrap_socket(conn, server_side=True) as tls:
+                tls.recv(2)  # then close, without close_notify
+
+        lost = loop.create_future()
+
+        class Client(aio.Protocol):
+            def connection_lost(self, exc):
+                lost.set_result(exc)
+
+        thread = loop.run_in_executor(None, peer)
+        loop.set_debug(True)
+        try:
+            with asyncio_log(logging.DEBUG) as records:
+                transport, _ = await loop.create_connection(
+                    Client, *listener.getsockname(), ssl=client_context(),
+                    server_hostname="localhost")
+                transport.write(b"hi")
+                await lost
+        finally:
+            loop.set_debug(False)
+        await thread
+    for record in records:  # the template, not the text: a handshake's time varies
+        if record.args and isinstance(record.args[0], aio.BaseProtocol):
+            log("the TLS layer:", record.msg)
+        elif record.args and isinstance(record.args[0], aio.BaseTransport):
+            log("the socket transport:", record.msg)

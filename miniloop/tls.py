@@ -88,6 +88,7 @@ class SSLProtocol(BufferedProtocol):
         self._transport: Any = None    # the transport underneath (a socket's, or TLS)
         self._app_transport: Any = SSLTransport(loop, self)  # None once lost (no cycle left)
         self._timer: Any = None        # the handshake's or the shutdown's timeout
+        self._handshake_started = 0.0  # the loop's time at connection_made (debug mode)
         self._backlog: collections.deque[Any] = collections.deque()  # plaintext to encrypt
         self._backlog_size = 0
         self._conn_lost = 0            # >0 once lost; +1 per write after that
@@ -103,6 +104,9 @@ class SSLProtocol(BufferedProtocol):
     def connection_made(self, transport: Any) -> None:
         self._transport = transport
         self._state = "handshake"
+        if self._loop.get_debug():  # debug mode times the handshake, as asyncio's does
+            logger.debug("%r starts SSL handshake", self)
+            self._handshake_started = self._loop.time()
         self._timer = self._loop.call_later(self._handshake_timeout, self._handshake_timed_out)
         self._do_handshake()
 
@@ -132,6 +136,8 @@ class SSLProtocol(BufferedProtocol):
         # If your protocol paused reading, what is left in the incoming BIO waits for
         # resume_reading(), and the socket transport stays open for it (return True).
         self._eof_received = True
+        if self._loop.get_debug():
+            logger.debug("%r received EOF", self)
         if self._state == "handshake":
             self._on_handshake_complete(ConnectionResetError())
         elif self._state == "wrapped":
@@ -198,6 +204,9 @@ class SSLProtocol(BufferedProtocol):
                               if isinstance(exc, ssl.CertificateError) else "SSL handshake failed")
             self._wake_waiter(exc)
             return
+        if self._loop.get_debug():
+            took = self._loop.time() - self._handshake_started
+            logger.debug("%r: SSL handshake took %.1f ms", self, took * 1e3)
         self._extra.update(peercert=peercert, cipher=self._sslobj.cipher(),
                            compression=self._sslobj.compression(), ssl_object=self._sslobj)
         # asyncio calls connection_made synchronously, then releases the waiter.
