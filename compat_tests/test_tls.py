@@ -6,6 +6,7 @@ handshake, what the TLS transport tells about itself, and the errors asyncio rai
 verification, the hostname, the handshake's time or the peer fail.
 """
 
+import contextlib
 import logging
 import os
 import shutil
@@ -13,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -43,6 +45,29 @@ def client_context():
 
 def port_of(server):
     return server.sockets[0].getsockname()[1]
+
+
+@contextlib.contextmanager
+def blocking_tls_peer(talk):
+    """The address of a server for one connection, served in a thread with the ssl module's
+    blocking sockets (no loop of ours): `talk(tls)` runs, then the connection closes without
+    a close_notify. The thread is joined on the way out."""
+    with socket.socket() as listener:
+        listener.bind((LOCALHOST, 0))
+        listener.listen(1)
+        listener.settimeout(10)  # a client that never came does not keep the thread
+
+        def serve():
+            conn, _ = listener.accept()
+            with server_context().wrap_socket(conn, server_side=True) as tls:
+                talk(tls)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        try:
+            yield listener.getsockname()
+        finally:
+            thread.join(10)
 
 
 class Recorder:
@@ -385,33 +410,22 @@ async def test_debug_mode_logs_the_handshake(aio, log):
     # close_notify: the TLS layer hears of it from the socket transport under it). The
     # peer is a plain ssl socket in a thread, so only the client's lines are on the loop.
     loop = aio.get_running_loop()
-    with socket.socket() as listener:
-        listener.bind((LOCALHOST, 0))
-        listener.listen(1)
+    lost = loop.create_future()
 
-        def peer():
-            conn, _ = listener.accept()
-            with server_context().wrap_socket(conn, server_side=True) as tls:
-                tls.recv(2)  # then close, without close_notify
+    class Client(aio.Protocol):
+        def connection_lost(self, exc):
+            lost.set_result(exc)
 
-        lost = loop.create_future()
-
-        class Client(aio.Protocol):
-            def connection_lost(self, exc):
-                lost.set_result(exc)
-
-        thread = loop.run_in_executor(None, peer)
+    with blocking_tls_peer(lambda tls: tls.recv(2)) as address:
         loop.set_debug(True)
         try:
             with asyncio_log(logging.DEBUG) as records:
                 transport, _ = await loop.create_connection(
-                    Client, *listener.getsockname(), ssl=client_context(),
-                    server_hostname="localhost")
+                    Client, *address, ssl=client_context(), server_hostname="localhost")
                 transport.write(b"hi")
                 await lost
         finally:
             loop.set_debug(False)
-        await thread
     for record in records:  # the template, not the text: a handshake's time varies
         if record.args and isinstance(record.args[0], aio.BaseProtocol):
             log("the TLS layer:", record.msg)

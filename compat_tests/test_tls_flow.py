@@ -11,7 +11,6 @@ import gc
 import logging
 import random
 import socket
-import threading
 import warnings
 import weakref
 
@@ -19,7 +18,13 @@ import pytest
 
 from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
 from compat_tests.harness import scenario, sync_scenario
-from compat_tests.test_tls import LOCALHOST, client_context, port_of, server_context
+from compat_tests.test_tls import (
+    LOCALHOST,
+    blocking_tls_peer,
+    client_context,
+    port_of,
+    server_context,
+)
 
 pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
@@ -449,34 +454,24 @@ def test_an_unclosed_tls_transport_warns(aio, log):
     # loop under it. When the transport is collected it warns (asyncio's words, naming no
     # object); the socket underneath, left by the loop, is closed by its own transport.
     # The peer is a plain ssl socket in a thread, so no server of ours is left to tidy.
-    with socket.socket() as listener:
-        listener.bind((LOCALHOST, 0))
-        listener.listen(1)
-        ended = []
+    ended = []
 
-        def peer():
-            conn, _ = listener.accept()
-            with server_context().wrap_socket(conn, server_side=True) as tls:
-                try:
-                    ended.append(tls.recv(1))  # b"": the connection ended
-                except OSError as exc:
-                    ended.append(exc)
+    def peer(tls):
+        try:
+            ended.append(tls.recv(1))  # b"": the connection ended
+        except OSError as exc:
+            ended.append(exc)
 
-        thread = threading.Thread(target=peer)
-        thread.start()
+    async def main(address):
+        await aio.get_running_loop().create_connection(
+            aio.Protocol, *address, ssl=client_context(), server_hostname="localhost")
 
-        async def main():
-            loop = aio.get_running_loop()
-            await loop.create_connection(aio.Protocol, *listener.getsockname(),
-                                         ssl=client_context(), server_hostname="localhost")
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            aio.run(main())
-            gc.collect()
-        thread.join(10)
+    with blocking_tls_peer(peer) as address, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        aio.run(main(address))
+        gc.collect()
     for warning in caught:
         if "SSLProtocolTransport" in str(warning.message):
             log(warning.category.__name__, warning.message)
-    if ended and not thread.is_alive():
+    if ended:
         log("the peer saw the connection end")
