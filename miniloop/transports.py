@@ -186,7 +186,7 @@ class FlowControl(WriteTransport):
 
     __slots__ = ("_loop", "_protocol_paused", "_high_water", "_low_water")
 
-    _default_high_water = DEFAULT_HIGH_WATER
+    _default_high_water = DEFAULT_HIGH_WATER  # a TLS transport's is larger (tlstransport.py)
 
     if TYPE_CHECKING:
         _protocol: Any
