@@ -127,6 +127,30 @@ def _reap(pid: int, unknown_message: str, loop: Any = None) -> int:
     return returncode
 
 
+def reap_in_threads(pidfds: dict[int, int]) -> None:
+    """Close each child's pidfd (`pidfds`: pid -> pidfd, emptied) and leave the child to a
+    daemon thread blocked in waitpid(): for children whose exit no loop will see, because
+    the loop that watched their pidfds closed or let go of them.
+
+    Discussion: asyncio's pidfd watchers simply stop watching (3.12's even leaves the pidfds
+    open), and a child, once it ends, stays a zombie for the rest of the program. miniloop
+    waits for it instead, as 3.11's ThreadedChildWatcher would have: no one hears its exit
+    status, but the kernel can forget the child. (tests/test_children.py)
+    """
+    for pid, pidfd in pidfds.items():
+        os.close(pidfd)
+        threading.Thread(target=_wait_quietly, args=(pid,), name=f"miniloop-reap-{pid}",
+                         daemon=True).start()
+    pidfds.clear()
+
+
+def _wait_quietly(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # the program waited for it itself meanwhile
+        pass
+
+
 # Discussion: two PidfdChildWatchers. 3.11's is attached to one loop (attach_loop, which
 # the policy calls from set_event_loop) and keeps the pidfds it watches, so that
 # remove_child_handler() and close() can stop watching; it is active only while its loop
@@ -156,11 +180,15 @@ if versions.PIDFD_WATCHER_USES_RUNNING_LOOP:
             pass
 
         def add_child_handler(self, pid: int, callback: Any, *args: Any) -> None:
+            loop = get_running_loop()
             pidfd = os.pidfd_open(pid)
-            get_running_loop()._add_reader(pidfd, self._do_wait, pid, pidfd, callback, args)
+            loop._add_reader(pidfd, self._do_wait, pid, pidfd, callback, args)
+            loop._child_pidfds[pid] = pidfd  # for close(), if the child outlives the loop
 
         def _do_wait(self, pid: int, pidfd: int, callback: Any, args: tuple[Any, ...]) -> None:
-            get_running_loop()._remove_reader(pidfd)
+            loop = get_running_loop()
+            loop._remove_reader(pidfd)
+            del loop._child_pidfds[pid]
             returncode = _reap(pid, _PIDFD_ALREADY_REAPED)  # readable: it returns at once
             os.close(pidfd)
             callback(pid, returncode, *args)
@@ -195,7 +223,8 @@ else:
                               "handlers", RuntimeWarning, stacklevel=1)
             for pidfd, _, _ in self._callbacks.values():
                 self._loop._remove_reader(pidfd)
-                os.close(pidfd)
+            # asyncio closes the pidfds and leaves the children to become zombies
+            reap_in_threads({pid: pidfd for pid, (pidfd, _, _) in self._callbacks.items()})
             self._callbacks.clear()
             self._loop = loop
 

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import current, reprs, versions
 from .abstractloop import AbstractEventLoop
 from .asyncgens import AsyncGenMixin
+from .childwatchers import reap_in_threads
 from .connections import ConnectionMixin
 from .datagrams import DatagramMixin
 from .debug import DebugMixin
@@ -118,6 +119,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin,  #
         self._default_executor: concurrent.futures.ThreadPoolExecutor | None = None  # lazily
         self._executor_shutdown_called = False     # no new default executor after this
         self._signal_handlers: dict[int, Handle] = {}  # signal number -> its handler
+        self._child_pidfds: dict[int, int] = {}    # pid -> the pidfd we watch it exit by
         # -- Lifecycle ----------------------------------------------------------------------
         self._stopping = False                     # stop() was called: end after this turn
         self._closed = False
@@ -225,6 +227,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin,  #
         self._self_reader.close()
         self._self_writer.close()
         self._poller.close()
+        reap_in_threads(self._child_pidfds)       # no zombie outlives its loop
         self._instruments.clear()  # they refer to the loop: no cycle left for the GC
         self._shutdown_default_executor_nowait()  # without waiting, as asyncio does
         self._remove_all_signal_handlers()
