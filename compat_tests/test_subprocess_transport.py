@@ -238,8 +238,7 @@ def test_a_child_outlives_its_loop(aio, log):
 
     proc = aio.run(main())
     pid = proc.pid
-    with open(f"/proc/{pid}/stat") as stat:
-        running = stat.read().rpartition(")")[2].split()[0] != "Z"
+    running = process_state(pid) not in (None, "Z")
     log(f"after run(): returncode {proc.returncode}, the child runs:", running)
     with asyncio_log(logging.WARNING) as records:
         os.kill(pid, signal.SIGKILL)
@@ -268,7 +267,7 @@ def test_a_child_outlives_its_loop(aio, log):
             log(warning.category.__name__, text)
 
 
-def _state(pid):
+def process_state(pid):
     """A process's state letter ("Z": a zombie), or None once it has been reaped."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -296,7 +295,7 @@ async def test_signalling_a_child_whose_exit_is_not_yet_seen(aio, log):
     # there could be reaped by send_signal's poll before the thread gets it).
     exited = "Z" if versions.PIDFD_WATCHER_BY_DEFAULT else None
     deadline = time.monotonic() + 10
-    while _state(proc.pid) != exited and time.monotonic() < deadline:
+    while process_state(proc.pid) != exited and time.monotonic() < deadline:
         time.sleep(0.01)  # blocks the loop: it cannot see the exit meanwhile
     with asyncio_log(logging.WARNING) as records:
         proc.send_signal(signal.SIGTERM)

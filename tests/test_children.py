@@ -18,26 +18,18 @@ import pytest
 
 import miniloop
 from compat_tests.fds import open_fds
+from compat_tests.test_subprocess_transport import process_state
 from miniloop import versions
 
 SLEEPER = (sys.executable, "-c", "import time; time.sleep(30)")
 
 
-def state(pid):
-    """The process's state letter ("Z": a zombie), or None once it has been reaped."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0]
-    except FileNotFoundError:
-        return None
-
-
 def reaped(pid, within=10.0):
     """Has someone waited for `pid` (within a generous bound)? Only looks, never waits."""
     deadline = time.monotonic() + within
-    while state(pid) is not None and time.monotonic() < deadline:
+    while process_state(pid) is not None and time.monotonic() < deadline:
         time.sleep(0.01)
-    return state(pid) is None
+    return process_state(pid) is None
 
 
 def pidfds():
@@ -49,7 +41,7 @@ def test_a_child_still_running_when_its_loop_closes_is_reaped_when_it_ends():
         return await miniloop.create_subprocess_exec(*SLEEPER)
 
     proc = miniloop.run(main())
-    assert state(proc.pid) not in (None, "Z")  # it outlived the loop
+    assert process_state(proc.pid) not in (None, "Z")  # it outlived the loop
     assert pidfds() == []                       # the loop closed the one it watched
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)  # 3.11 logs; the transport warns
@@ -74,7 +66,7 @@ def test_a_program_that_fails_with_a_child_running_leaves_no_zombie():
         with pytest.raises(KeyError):
             miniloop.run(main())
         gc.collect()
-        if state(pids[0]) not in (None, "Z"):  # the traceback still holds the transport
+        if process_state(pids[0]) not in (None, "Z"):  # the traceback still holds the transport
             os.kill(pids[0], signal.SIGKILL)
     assert reaped(pids[0])
     assert pidfds() == []
@@ -95,7 +87,7 @@ def test_a_program_cancelled_while_it_waits_for_a_child_leaves_no_zombie():
         warnings.simplefilter("ignore", ResourceWarning)
         with pytest.raises(miniloop.CancelledError):
             miniloop.run(main())
-        if state(pids[0]) not in (None, "Z"):  # still running: the program ends it
+        if process_state(pids[0]) not in (None, "Z"):  # still running: the program ends it
             os.kill(pids[0], signal.SIGKILL)
         gc.collect()
     assert reaped(pids[0])
