@@ -2,7 +2,7 @@
 
 asyncio's pidfd watchers (the default from 3.12) watch a child's exit through the loop, and
 stop watching when the loop closes or lets go of the watcher: a child still running then
-is never waited for, and stays a zombie once it ends (its pidfd stays open too, on 3.12).
+is never waited for, and stays a zombie once it ends (its pidfd stays open too, from 3.12).
 miniloop hands such a child to a thread that waits for it (childwatchers.reap_in_threads).
 The compat scenario `test_a_child_outlives_its_loop` holds what the two loops share.
 """
