@@ -24,7 +24,6 @@ from collections.abc import Iterator
 import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-LOOPS = pytest.mark.parametrize("loop", ["asyncio", "miniloop"])
 
 
 def open_fd_count() -> int:
@@ -63,7 +62,15 @@ def stop(server: subprocess.Popen[str]) -> None:
     server.stdout.close()
 
 
-@pytest.fixture(params=["echo_server", "echo_protocol", "echo_streams"])
+# One server per example and loop, for all the tests of this module that talk to it (a
+# server must outlive its clients anyway; starting one costs an interpreter's start-up).
+@pytest.fixture(scope="module", params=["asyncio", "miniloop"])
+def loop(request: pytest.FixtureRequest) -> str:
+    """The loop an example runs on (its `--loop`)."""
+    return request.param
+
+
+@pytest.fixture(scope="module", params=["echo_server", "echo_protocol", "echo_streams"])
 def echo_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
     """Each echo example: on sock_* calls (echo_server), on a protocol (echo_protocol) and
     on streams (echo_streams)."""
@@ -72,7 +79,7 @@ def echo_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
     stop(server)
 
 
-@pytest.fixture(params=["http_server", "http_streams"])
+@pytest.fixture(scope="module", params=["http_server", "http_streams"])
 def http_server(loop: str, request: pytest.FixtureRequest) -> Iterator[int]:
     server, port = start(request.param, loop)
     yield port
@@ -94,7 +101,6 @@ def in_threads(fn, args_list):
 
 # == The echo server =========================================================================
 
-@LOOPS
 def test_echo_server_with_concurrent_blocking_clients(echo_server: int) -> None:
     def client(i: int) -> bool:
         message = f"client {i} says hello\n".encode() * 5000  # ~100 KB: several reads
@@ -109,7 +115,6 @@ def test_echo_server_with_concurrent_blocking_clients(echo_server: int) -> None:
     assert in_threads(client, [(i,) for i in range(20)]) == [True] * 20
 
 
-@LOOPS
 def test_echo_server_survives_a_client_that_resets(echo_server: int) -> None:
     with socket.create_connection(("127.0.0.1", echo_server), timeout=10) as rude:
         rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
@@ -119,7 +124,6 @@ def test_echo_server_survives_a_client_that_resets(echo_server: int) -> None:
         assert polite.recv(100) == b"still there?"
 
 
-@LOOPS
 def test_echo_server_with_a_client_that_sends_before_it_reads(echo_server: int) -> None:
     """8 MiB sent before reading anything: the server's write buffer fills, and it must
     stop reading rather than give up or lose data (backpressure), then catch up."""
@@ -141,7 +145,6 @@ def test_echo_server_with_a_client_that_sends_before_it_reads(echo_server: int) 
 
 # == The HTTP server ========================================================================
 
-@LOOPS
 def test_http_client_keeps_the_connection_alive(http_server: int, loop: str) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", http_server, timeout=10)
     try:
@@ -161,7 +164,6 @@ def test_http_client_keeps_the_connection_alive(http_server: int, loop: str) -> 
                       for path in ("/first", "/second", "/third")]
 
 
-@LOOPS
 def test_urllib_from_many_threads_at_once(http_server: int, loop: str) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
 
@@ -174,7 +176,6 @@ def test_urllib_from_many_threads_at_once(http_server: int, loop: str) -> None:
         (200, f"Hello from {loop}! You asked for {path}\n") for path in paths]
 
 
-@LOOPS
 def test_http_head_post_and_http_1_0(http_server: int) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", http_server, timeout=10)
     try:
@@ -195,7 +196,6 @@ def test_http_head_post_and_http_1_0(http_server: int) -> None:
     assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" in reply
 
 
-@LOOPS
 def test_pipelined_and_fragmented_requests(http_server: int, loop: str) -> None:
     """Two requests in one write, then one request a few bytes at a time."""
     with socket.create_connection(("127.0.0.1", http_server), timeout=10) as sock:
@@ -211,7 +211,6 @@ def test_pipelined_and_fragmented_requests(http_server: int, loop: str) -> None:
     assert reply.count(b"HTTP/1.1 200 OK") == 3
 
 
-@LOOPS
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_reuses_the_connection(http_server: int, loop: str) -> None:
     base = f"http://127.0.0.1:{http_server}"
@@ -223,7 +222,6 @@ def test_curl_reuses_the_connection(http_server: int, loop: str) -> None:
                              f"Hello from {loop}! You asked for /b\n[new connections: 0]\n")
 
 
-@LOOPS
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_wrk_load_gets_only_good_answers(http_server: int) -> None:
     """A second of wrk, 16 keep-alive connections: every response a 200, no socket error."""
@@ -240,7 +238,6 @@ def test_wrk_load_gets_only_good_answers(http_server: int) -> None:
 # == The HTTP client example ================================================================
 
 @pytest.mark.parametrize("client_loop", ["asyncio", "miniloop"])
-@LOOPS
 def test_http_client_example_fetches_urls_concurrently(http_server: int, loop: str,
                                                        client_loop: str) -> None:
     urls = [f"http://127.0.0.1:{http_server}/a", f"http://localhost:{http_server}/b",
@@ -280,7 +277,6 @@ class ChatClient:
         self.sock.close()
 
 
-@LOOPS
 def test_chat_server_relays_lines_to_the_others(chat_server: int) -> None:
     alice = ChatClient(chat_server, "alice")
     assert alice.hear() == "welcome, alice: 1 here"
@@ -302,7 +298,6 @@ def test_chat_server_relays_lines_to_the_others(chat_server: int) -> None:
     carol.close()
 
 
-@LOOPS
 def test_chat_server_refuses_a_taken_name_and_drops_a_client_too_far_behind(
         chat_server: int) -> None:
     alice = ChatClient(chat_server, "alice")
@@ -350,7 +345,6 @@ def test_the_program_to_watch_prints_the_same_on_both_loops() -> None:
 
 # == Child processes ========================================================================
 
-@LOOPS
 def test_run_parallel_reports_each_command_and_kills_the_slow_ones(loop: str) -> None:
     """The slow commands are killed at the time limit with their shell's children (the
     second one's `sleep` holds the output pipe open): the run ends long before a minute."""
