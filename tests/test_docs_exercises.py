@@ -12,12 +12,15 @@ compat_tests/; the named files run there on miniloop only, in a subprocess.
 from __future__ import annotations
 
 import ast
+import concurrent.futures
+import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -79,11 +82,28 @@ def failing_stories(where: pathlib.Path, files: list[str]) -> set[str]:
             re.findall(r"^FAILED compat_tests/(\S+?)::(\w+)\[miniloop\]", ran.stdout, re.M)}
 
 
+@pytest.fixture(scope="module")
+def caught(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           ) -> Iterator[dict[str, concurrent.futures.Future[set[str]]]]:
+    """The stories each selected exercise's mutation fails, by exercise id: the mutated
+    copies run side by side, one per core (independent processes; one after another, they
+    were most of this file's time)."""
+    selected = [item.callspec.params["exercise"] for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec")]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        runs = {}
+        for exercise in selected:
+            where = tmp_path_factory.mktemp(exercise["id"])
+            mutated_copy(exercise, where)
+            runs[exercise["id"]] = pool.submit(failing_stories, where, exercise["run"])
+        yield runs
+
+
 @pytest.mark.parametrize("exercise", EXERCISES["exercise"], ids=lambda e: e["id"])
 def test_the_mutation_is_caught_by_exactly_the_stories_named(
-        exercise: dict[str, Any], tmp_path: pathlib.Path) -> None:
-    mutated_copy(exercise, tmp_path)
-    assert failing_stories(tmp_path, exercise["run"]) == set(exercise["caught_by"])
+        exercise: dict[str, Any],
+        caught: dict[str, concurrent.futures.Future[set[str]]]) -> None:
+    assert caught[exercise["id"]].result() == set(exercise["caught_by"])
 
 
 def test_the_exercises_name_real_lines_and_stories() -> None:
