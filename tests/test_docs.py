@@ -1,36 +1,16 @@
 """The guided tour's site (mkdocs.yml, docs/): it builds with no warning, and every page of
 the tour exists in both of its languages.
 
-The build needs the docs extra (`pip install -e '.[docs]'`); without it these tests skip,
-and .ci/run installs it and runs them again.
+The build (tests/conftest.py's `site`) needs the docs extra (`pip install -e '.[docs]'`);
+without it these tests skip, and .ci/run installs it and runs them again.
 """
 
 from __future__ import annotations
 
-import os
 import pathlib
-import subprocess
-import sys
-
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    pytest.importorskip("material", reason="the docs extra: pip install -e '.[docs]'")
-    pytest.importorskip("mkdocs_static_i18n", reason="the docs extra: pip install -e '.[docs]'")
-    out = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})  # material's notice of its end of life
-    assert built.returncode == 0, built.stderr[-4000:]
-    warnings = [line for line in built.stderr.splitlines() if line.startswith("WARNING")]
-    assert warnings == []
-    return out
 
 
 def test_the_site_builds_strictly_with_every_page(site: pathlib.Path) -> None:
@@ -45,11 +25,11 @@ def test_the_site_builds_strictly_with_every_page(site: pathlib.Path) -> None:
         assert html.exists(), relative
 
 
-# The pages that exist in both languages: the tour, chapter 0, the misconceptions, the
-# glossary, the exercises and the home page (the reference pages are English only, shown as
-# such in zh).
-BILINGUAL = ["index*.md", "glossary*.md", "chapter0/*.md", "tour/*.md", "misconceptions/*.md",
-             "exercises/*.md"]
+# The pages that exist in both languages: the tour, chapter 0, the pictures, the
+# misconceptions, the glossary, the exercises and the home page (the reference pages are
+# English only, shown as such in zh).
+BILINGUAL = ["index*.md", "glossary*.md", "pictures*.md", "chapter0/*.md", "tour/*.md",
+             "misconceptions/*.md", "exercises/*.md"]
 
 
 def test_every_bilingual_page_exists_in_both_languages() -> None:

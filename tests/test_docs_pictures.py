@@ -1,21 +1,20 @@
-"""The pictures (docs/pictures.md, mermaid) really draw: the built page, opened in headless
-Chromium, turns every diagram into an SVG, and none into mermaid's error drawing.
+"""The pictures (docs/pictures.md and its Chinese twin, mermaid) really draw: each built
+page, opened in headless Chromium, turns every diagram into an SVG, and none into mermaid's
+error drawing.
 
 mkdocs-material draws each diagram inside a closed shadow root, out of the DOM's reach; so
 the test's copy of the page gets a script, first in <head>, that keeps every shadow root
 made, and after the drawing writes what they hold into an attribute of <body>, which
-Chromium's --dump-dom prints. Needs the docs extra, mermaid.js from npm and Chromium (.ci/run
-installs all three); without them the test skips and says what is missing.
+Chromium's --dump-dom prints. Needs the site (tests/conftest.py: the docs extra), mermaid.js
+from npm and Chromium (.ci/run installs all three); without them the test skips and says
+what is missing.
 """
 
 from __future__ import annotations
 
-import os
 import pathlib
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -42,23 +41,19 @@ setTimeout(() => {
 </script>"""
 
 
-def test_every_picture_draws_in_a_browser(tmp_path: pathlib.Path) -> None:
-    pytest.importorskip("material", reason="the docs extra: pip install -e '.[docs]'")
+@pytest.mark.parametrize("page", ["pictures.html", "zh/pictures.html"])
+def test_every_picture_draws_in_a_browser(site: pathlib.Path, page: str,
+                                          tmp_path: pathlib.Path) -> None:
     if not MERMAID.exists():
         pytest.skip("no mermaid.js: npm install --prefix .docs-js mermaid@11 (.ci/run does)")
     if shutil.which("chromium") is None:
         pytest.skip("no Chromium: install Debian's `chromium` package (.ci/run does)")
-    site = tmp_path / "site"
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], cwd=ROOT,
-        capture_output=True, text=True, timeout=240,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert built.returncode == 0, built.stderr[-3000:]
-    page = site / "pictures.html"
-    html = page.read_text()
-    page.write_text(html.replace("<head>", "<head>" + WATCH_SHADOWS, 1))
+    # A watched copy beside the page, so that its links to the site's assets still hold.
+    original = site / page
+    watched = original.with_name(f"watched-{tmp_path.name}.html")
+    watched.write_text(original.read_text().replace("<head>", "<head>" + WATCH_SHADOWS, 1))
     result = run_chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom",
-                          "--allow-file-access-from-files", page.as_uri())
+                          "--allow-file-access-from-files", watched.as_uri())
     body = re.search(r"<body[^>]*>", result.stdout)
     assert body is not None, result.stderr[-2000:]
     attributes = dict(re.findall(r'data-(diagrams|drawn|errors)="(\d+)"', body.group(0)))
