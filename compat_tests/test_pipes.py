@@ -5,7 +5,7 @@ import os
 import pytest
 
 from compat_tests.fds import no_fd_leaks  # noqa: F401 (the fixture, used below)
-from compat_tests.harness import scenario
+from compat_tests.harness import scenario, sync_scenario
 
 pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
@@ -168,3 +168,89 @@ async def test_pipe_transports_refuse_regular_files(aio, log):
                 await method(aio.Protocol, regular)
             except ValueError as exc:
                 log.error(f"{label} on a regular file:", exc)
+
+
+@scenario(
+    "reader in connection_made: fd=FD idle>",
+    "reader connected: fd=FD polling>",
+    "reader paused: fd=FD idle>",
+    "reader closing: closing fd=FD idle>",
+    "reader closed: closed fd=FD closed>",
+    "writer in connection_made: fd=FD idle bufsize=0>",
+    "writer with a buffer: fd=FD polling bufsize=(some)>",
+    "writer closing: closing fd=FD polling bufsize=(some)>",
+    "writer closed: closed fd=FD closed>",
+)
+async def test_pipe_transports_say_what_the_loop_polls_for(aio, log):
+    """As the socket transport's repr (test_transports.py), in the pipe transports' own
+    words: "closed" comes twice once the pipe is closed, as in asyncio."""
+    from compat_tests.test_transports import described
+
+    class Describing(aio.Protocol):
+        def __init__(self, name):
+            self.name = name
+            self.lost = aio.get_running_loop().create_future()
+
+        def connection_made(self, transport):
+            log(self.name, "in connection_made:", described(transport))
+
+        def connection_lost(self, exc):
+            self.lost.set_result(None)
+
+    loop = aio.get_running_loop()
+    rfd, wfd = os.pipe()
+    reader, protocol = await loop.connect_read_pipe(lambda: Describing("reader"),
+                                                    os.fdopen(rfd, "rb", 0))
+    log("reader connected:", described(reader))
+    reader.pause_reading()
+    log("reader paused:", described(reader))
+    reader.close()
+    log("reader closing:", described(reader))
+    await protocol.lost
+    log("reader closed:", described(reader))
+    os.close(wfd)
+
+    rfd, wfd = os.pipe()
+    writer, protocol = await loop.connect_write_pipe(lambda: Describing("writer"),
+                                                     os.fdopen(wfd, "wb", 0))
+    writer.write(bytes(1 << 20))  # more than a pipe holds
+    log("writer with a buffer:", described(writer))
+    writer.close()
+    log("writer closing:", described(writer))
+    with os.fdopen(rfd, "rb", 0) as far_end:
+        os.set_blocking(rfd, False)
+        while not protocol.lost.done():
+            far_end.read(1 << 16)  # (None while the pipe is empty)
+            await aio.sleep(0)
+    log("writer closed:", described(writer))
+
+
+@sync_scenario(
+    "after the loop closed: fd=FD open> fd=FD open>",
+    "ResourceWarning unclosed transport: fd=FD open>",
+    "ResourceWarning unclosed transport: fd=FD open>",
+)
+def test_pipe_transports_that_outlive_their_loop_say_open(aio, log):
+    """With the loop closed nothing polls any more: the repr just says the pipe is open,
+    and a transport collected unclosed says so in its warning (and closes the pipe)."""
+    import gc
+    import re
+    import warnings
+
+    from compat_tests.test_transports import described
+
+    loop = aio.new_event_loop()
+    rfd, wfd = os.pipe()
+    reader, _ = loop.run_until_complete(
+        loop.connect_read_pipe(aio.Protocol, os.fdopen(rfd, "rb", 0)))
+    writer, _ = loop.run_until_complete(
+        loop.connect_write_pipe(aio.Protocol, os.fdopen(wfd, "wb", 0)))
+    loop.close()
+    log("after the loop closed:", described(reader), described(writer))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del reader, writer
+        gc.collect()
+    for warning in caught:
+        text = re.sub(r"<\w+ fd=\d+", "fd=FD", str(warning.message))
+        log(warning.category.__name__, text.replace("transport ", "transport: "))

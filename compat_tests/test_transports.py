@@ -8,6 +8,7 @@ written out in the story.
 
 import gc
 import logging
+import re
 import socket
 import sys
 import weakref
@@ -705,3 +706,47 @@ async def test_a_closed_connection_leaves_no_cycle(aio, log):
                 f"protocol {protocol_ref() is None}")
         finally:
             gc.enable()
+
+
+def described(transport):
+    """A transport's repr without its class's name (asyncio's is private, miniloop's its
+    own), its fd number, or a buffer size that depends on the kernel."""
+    words = repr(transport).split(" ", 1)[1]
+    return re.sub(r"bufsize=[1-9]\d*", "bufsize=(some)", re.sub(r"fd=\d+", "fd=FD", words))
+
+
+@scenario(
+    "in connection_made: fd=FD read=idle write=<idle, bufsize=0>>",
+    "connected: fd=FD read=polling write=<idle, bufsize=0>>",
+    "reading paused: fd=FD read=idle write=<idle, bufsize=0>>",
+    "a write the kernel did not take: fd=FD read=idle write=<polling, bufsize=(some)>>",
+    "closing: closing fd=FD read=idle write=<polling, bufsize=(some)>>",
+    "closed: closed fd=FD>",
+)
+async def test_the_transport_says_what_the_loop_polls_for(aio, log):
+    """The repr tells whether the loop watches the socket: for reading from the turn after
+    connection_made until reading is paused, for writing while a buffer waits. It asks the
+    selector (asyncio) or the poller (miniloop), not the transport's own flags."""
+    class Describing(aio.Protocol):
+        def connection_made(self, transport):
+            log("in connection_made:", described(transport))
+
+        def connection_lost(self, exc):
+            lost.set_result(None)
+
+    loop = aio.get_running_loop()
+    lost = loop.create_future()
+    mine, peer = socket.socketpair()
+    with peer:
+        transport, _ = await loop.create_connection(Describing, sock=mine)
+        log("connected:", described(transport))
+        transport.pause_reading()
+        log("reading paused:", described(transport))
+        transport.write(b"x" * BIG)
+        log("a write the kernel did not take:", described(transport))
+        transport.close()
+        log("closing:", described(transport))
+        peer.setblocking(False)
+        await read_all(loop, peer)
+        await lost
+        log("closed:", described(transport))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import os
+import selectors
 import stat
 import sys
 import warnings
@@ -44,6 +45,24 @@ if TYPE_CHECKING:
     from .futures import Future
 
 __all__ = ("PipeMixin", "ReadPipeTransport", "WritePipeTransport")
+
+
+def describe(transport: Any, event: int, *more: str) -> str:
+    """A pipe transport's repr, in asyncio's words: closed or closing if so, its fd, then
+    whether the loop polls the fd for `event` ("open" instead once the loop is closed, and
+    "closed" again for a closed pipe, as in asyncio)."""
+    info = [type(transport).__name__]
+    if transport._pipe is None:
+        info.append("closed")
+    elif transport._closing:
+        info.append("closing")
+    info.append(f"fd={transport._fileno}")
+    if transport._pipe is not None and not transport._loop.is_closed():
+        polling = transport._loop._is_watching(transport._fileno, event)
+        info += ["polling" if polling else "idle", *more]
+    else:
+        info.append("open" if transport._pipe is not None else "closed")
+    return f"<{' '.join(info)}>"
 
 
 class ReadPipeTransport(ReadTransport):
@@ -75,8 +94,7 @@ class ReadPipeTransport(ReadTransport):
             loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def __repr__(self) -> str:
-        state = "closed" if self._pipe is None else "closing" if self._closing else "open"
-        return f"<{type(self).__name__} {state} fd={self._fileno}>"
+        return describe(self, selectors.EVENT_READ)
 
     def _add_reader(self, fd: int, callback: Any) -> None:
         if self.is_reading():
@@ -192,9 +210,7 @@ class WritePipeTransport(FlowControl):
             loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def __repr__(self) -> str:
-        state = "closed" if self._pipe is None else "closing" if self._closing else "open"
-        return (f"<{type(self).__name__} {state} fd={self._fileno} "
-                f"bufsize={self.get_write_buffer_size()}>")
+        return describe(self, selectors.EVENT_WRITE, f"bufsize={self.get_write_buffer_size()}")
 
     def get_write_buffer_size(self) -> int:
         return len(self._buffer)

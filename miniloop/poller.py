@@ -90,6 +90,12 @@ class Poller:
         """Stop watching `fileobj` for writing; True if a writer was registered."""
         return self._unwatch(fileobj, selectors.EVENT_WRITE)
 
+    def is_watching(self, fd: int, event: int) -> bool:
+        """Does a handle wait for `event` (EVENT_READ or EVENT_WRITE) on `fd`? A parked read
+        has none: its read has finished."""
+        slots = self._watched.get(fd)
+        return slots is not None and isinstance(slots[event == selectors.EVENT_WRITE], Handle)
+
     # FAST PATH [parked-reads]: docs/fast-paths.md
     def park_reader(self, sock: Any, fd: int) -> None:
         """`sock`'s read has finished: leave its read interest registered until the next poll.

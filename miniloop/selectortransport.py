@@ -23,6 +23,7 @@ call to `close()`, `abort()` or `write()`. After it the transport lets go of its
 from __future__ import annotations
 
 import collections
+import selectors
 import socket
 import warnings
 from typing import Any
@@ -103,10 +104,12 @@ class SelectorTransport(FlowControl, Transport):
             info.append("closing")
         info.append(f"fd={self._sock_fd}")
         if self._loop is not None and not self._loop.is_closed():
-            # asyncio asks its selector; we know it: the fd is watched for reading while
-            # we read, and for writing exactly while the buffer is not empty.
-            info.append("read=polling" if self.is_reading() else "read=idle")
-            state = "polling" if self._buffer else "idle"
+            # Asked of the poller, as asyncio asks its selector: in connection_made, the
+            # read registration is still a turn away ("idle").
+            polling = self._loop._is_watching(self._sock_fd, selectors.EVENT_READ)
+            info.append("read=polling" if polling else "read=idle")
+            polling = self._loop._is_watching(self._sock_fd, selectors.EVENT_WRITE)
+            state = "polling" if polling else "idle"
             info.append(f"write=<{state}, bufsize={self.get_write_buffer_size()}>")
         return f"<{' '.join(info)}>"
 

@@ -82,6 +82,11 @@ class WatchMixin:
             return False
         return self._poller.remove_writer(fd)
 
+    def _is_watching(self, fd: int, event: int) -> bool:
+        """Is `fd` watched for `event` right now? Transports' reprs say "polling" or "idle"
+        from this, as asyncio's ask its selector."""
+        return not self._closed and self._poller.is_watching(fd, event)
+
     @property
     def _selector(self) -> selectors.BaseSelector:
         """asyncio's name for the selector loop's selector, which some code reads."""
