@@ -37,8 +37,8 @@ class Handle:
 
     def __init__(self, callback: Callable[..., object], args: tuple[Any, ...],
                  loop: FutureLoop, context: contextvars.Context | None = None) -> None:
-        self._callback: Callable[..., object] | None = callback
-        self._args: tuple[Any, ...] | None = args
+        self._callback = callback            # both None once cancelled (see cancel)
+        self._args = args
         self._loop = loop                    # whose exception handler hears about errors
         self._context = context if context is not None else contextvars.copy_context()
         self._cancelled = False              # set by cancel(); the loop skips us then
@@ -56,7 +56,7 @@ class Handle:
                 self._repr = repr(self)
             # Drop the references now, as asyncio does, so cancelled work frees its memory
             # at once instead of when the loop finally meets the handle.
-            self._callback = self._args = None
+            self._callback = self._args = None  # type: ignore[assignment]
 
     def cancelled(self) -> bool:
         return self._cancelled
@@ -75,7 +75,7 @@ class Handle:
         if self._cancelled:
             return  # cancelled while it waited in the queue: its turn does nothing
         try:
-            self._context.run(self._callback, *self._args)  # type: ignore[arg-type, misc]
+            self._context.run(self._callback, *self._args)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
