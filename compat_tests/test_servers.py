@@ -132,6 +132,25 @@ async def test_start_serving_false_binds_but_does_not_listen(aio, log):
 
 
 @scenario(
+    "start_serving() after close(): TypeError: 'NoneType' object is not iterable",
+    "is_serving: True",
+)
+async def test_start_serving_a_closed_server(aio, log):
+    """A closed server has no sockets left to listen on: start_serving() trips over that
+    with a TypeError (asyncio has no message of its own for it), and is_serving() says
+    True from then on."""
+    loop = aio.get_running_loop()
+    server = await loop.create_server(aio.Protocol, "127.0.0.1", 0)
+    server.close()
+    await server.wait_closed()
+    try:
+        await server.start_serving()
+    except TypeError as exc:
+        log.error("start_serving() after close():", exc)
+    log("is_serving:", server.is_serving())
+
+
+@scenario(
     "serving forever: True",
     "second serve_forever: RuntimeError: server <Server sockets=(...)> is already being "
     "awaited on serve_forever()",

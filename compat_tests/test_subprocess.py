@@ -137,6 +137,23 @@ async def test_communicate_without_input_closes_stdin(aio, log):
 
 
 @scenario(
+    *(["communicate returned (b'nothing to read\\n', None)"] if versions.COMMUNICATE_CLOSES_STDIN
+      else ["communicate raised AttributeError: 'NoneType' object has no attribute 'write'"]),
+    "wait 0",
+)
+async def test_communicate_input_without_a_stdin_pipe(aio, log):
+    """Input for a child whose stdin is not a pipe: 3.12 feeds stdin only when it is piped,
+    so the input is dropped without a word; 3.11 tries to write it to no pipe at all."""
+    proc = await aio.create_subprocess_exec(
+        *python("print('nothing to read')"), stdin=DEVNULL, stdout=PIPE)
+    try:
+        log("communicate returned", await proc.communicate(b"input for nobody"))
+    except AttributeError as exc:
+        log.error("communicate raised", exc)
+    log("wait", await proc.wait())
+
+
+@scenario(
     "child ready b'ready\\n'",
     "kill: returncode -9",
     "terminate: returncode -15",

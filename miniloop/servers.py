@@ -127,7 +127,9 @@ class Server(AbstractServer):
         if self._serving:
             return
         self._serving = True
-        for sock in self._sockets or ():
+        # Closed, there are no sockets (None), and the loop fails with a TypeError, as
+        # asyncio's does (is_serving() then says True, as there).
+        for sock in self._sockets:  # type: ignore[union-attr]
             sock.listen(self._backlog)
             self._loop._start_serving(self._protocol_factory, sock, self, self._backlog)
 

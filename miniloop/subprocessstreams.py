@@ -171,10 +171,11 @@ class Process:
     async def communicate(self, input: bytes | None = None) -> tuple[Any, Any]:
         """Write `input` to stdin and close it, read stdout and stderr to their end, all at
         once; then wait for the child: (stdout data, stderr data), None for an unpiped one."""
-        # 3.12: a piped stdin is closed even without input (the child sees its end);
-        # 3.11 leaves it open then. (test_communicate_without_input_closes_stdin)
-        feeds = input is not None or versions.COMMUNICATE_CLOSES_STDIN
-        stdin = self._feed_stdin(input) if self.stdin is not None and feeds else _nothing()
+        # 3.12: a piped stdin is fed and closed even without input (the child sees its
+        # end); 3.11 feeds whatever input there is, to a stdin that may not be piped.
+        feeds = (self.stdin is not None if versions.COMMUNICATE_CLOSES_STDIN
+                 else input is not None)
+        stdin = self._feed_stdin(input) if feeds else _nothing()
         stdout = self._read_stream(1) if self.stdout is not None else _nothing()
         stderr = self._read_stream(2) if self.stderr is not None else _nothing()
         _, out, err = await gather(stdin, stdout, stderr)
@@ -182,21 +183,21 @@ class Process:
         return out, err
 
     async def _feed_stdin(self, input: bytes | None) -> None:
-        assert self.stdin is not None
         debug = self._loop.get_debug()
+        stdin: Any = self.stdin  # None if not piped: on 3.11, write() fails then, as there
         try:
             if input is not None:
-                self.stdin.write(input)
+                stdin.write(input)
                 if debug:
                     logger.debug("%r communicate: feed stdin (%s bytes)", self, len(input))
-            await self.stdin.drain()
+            await stdin.drain()
         except (BrokenPipeError, ConnectionResetError) as exc:
             # A child that exits without reading all of its input is not an error here.
             if debug:
                 logger.debug("%r communicate: stdin got %r", self, exc)
         if debug:
             logger.debug("%r communicate: close stdin", self)
-        self.stdin.close()
+        stdin.close()
 
     async def _read_stream(self, fd: int) -> bytes:
         stream = self.stdout if fd == 1 else self.stderr

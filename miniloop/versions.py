@@ -154,8 +154,9 @@ WATCHER_ITSELF_INSIDE_WITH = _V >= (3, 12)
 # 3.12: a watcher's exit report reaches the transport in one call_soon_threadsafe; 3.11
 # queues it once more with call_soon, one turn later. (test_protocol_callback_order)
 CHILD_EXIT_REPORTED_IN_ONE_HOP = _V >= (3, 12)
-# 3.12: Process.communicate() closes a piped stdin even without input; 3.11 leaves it
-# open then. (test_communicate_without_input_closes_stdin)
+# 3.12: Process.communicate() feeds (and closes) stdin whenever it is piped, input or not;
+# 3.11 feeds it whenever there is input, piped or not (an AttributeError if not).
+# (test_communicate_without_input_closes_stdin, test_communicate_input_without_a_stdin_pipe)
 COMMUNICATE_CLOSES_STDIN = _V >= (3, 12)
 # 3.13: the subprocess transport signals by pid (os.kill) instead of through
 # Popen.send_signal(), and close() ignores a PermissionError from kill() (a setuid child).
