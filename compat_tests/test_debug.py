@@ -113,6 +113,34 @@ async def test_a_slow_task_step_is_logged_with_the_task(aio, log):
         log(at_nn(line, slow_step).replace(line.split(" took ")[1], "?.??? seconds"))
 
 
+async def turns_debug_on(loop):
+    loop.set_debug(True)
+    time.sleep(SLOW * 5)
+
+
+async def turns_debug_off(loop):
+    loop.set_debug(False)
+    time.sleep(SLOW * 5)
+
+
+@scenario(
+    "WARNING Executing <Task finished name='Task-N' coro=<turns_debug_off() done, defined "
+    "at compat_tests/test_debug.py:NN> result=None created at <lib>> took ?.??? seconds",
+)
+async def test_whether_a_callback_is_timed_is_decided_as_it_starts(aio, log):
+    """A step that turns debug mode on is not timed, however slow it is; a step that turns
+    it off still is: the loop asks before it runs the callback, not after."""
+    loop = aio.get_running_loop()
+    loop.slow_callback_duration = SLOW
+    with asyncio_log(logging.WARNING) as records:
+        await aio.create_task(turns_debug_on(loop))
+        await aio.create_task(turns_debug_off(loop))
+    records = [r for r in records if "turns_debug_o" in r.message]
+    for line in messages(records):
+        line = at_nn(line, turns_debug_on, turns_debug_off)
+        log(line.replace(line.split(" took ")[1], "?.??? seconds"))
+
+
 @scenario(
     "nothing logged outside debug mode: True",
 )

@@ -67,15 +67,30 @@ def describe_handle(handle: _Runnable) -> str:
 
 
 class SlowCallbackLogger(Instrument):
-    """Debug mode's instrument: log each callback that held the loop too long."""
+    """Debug mode's instrument: log each callback that held the loop too long.
+
+    Whether a callback is timed is decided as it starts, as in asyncio: a callback that
+    turns debug mode on is not timed, and one that turns it off still is (so while the loop
+    runs, set_debug(False) leaves the instrument to remove itself when the callback ends).
+    One difference is left: asyncio asks before each callback, and `_run_once` chooses
+    its watched or plain run once per turn, so the callbacks that follow in the turn in
+    which debug mode is turned on are not timed yet.
+    """
 
     def __init__(self, loop: Any) -> None:
         self._loop = loop  # whose slow_callback_duration says what "too long" is
+        self._timed: Any = None  # the running callback, if it started in debug mode
+
+    def callback_started(self, now: float, turn: int, *, callback: Any) -> None:
+        self._timed = callback if self._loop.get_debug() else None
 
     def callback_finished(self, now: float, turn: int, *, callback: Any,
                           elapsed: float) -> None:
-        if elapsed >= self._loop.slow_callback_duration:
+        if callback is self._timed and elapsed >= self._loop.slow_callback_duration:
             logger.warning("Executing %s took %.3f seconds", describe_handle(callback), elapsed)
+        self._timed = None
+        if not self._loop.get_debug():
+            self._loop.remove_instrument(self)
 
 
 class DebugMixin:
@@ -117,8 +132,8 @@ class DebugMixin:
         installed = [i for i in self._instruments if isinstance(i, SlowCallbackLogger)]
         if self._debug and not installed:
             self.add_instrument(SlowCallbackLogger(self))
-        elif not self._debug and installed:
-            self.remove_instrument(installed[0])
+        elif not self._debug and installed and not self.is_running():
+            self.remove_instrument(installed[0])  # (while running: see SlowCallbackLogger)
         if self.is_running():  # may be called from another thread
             self.call_soon_threadsafe(self._set_coroutine_origin_tracking, self._debug)
 
