@@ -580,6 +580,41 @@ async def test_writelines_does_not_pause_the_protocol(aio, log):
 
 @scenario(
     "connection_made",
+    "a str among them: TypeError: sequence item 1: expected a bytes-like object, str found",
+    "an int among them: TypeError: sequence item 1: expected a bytes-like object, int found",
+    "buffered: 0",
+    "peer got b'ok'",
+    "connection_lost None",
+    changed={(3, 12): [
+        "connection_made",
+        "a str among them: TypeError: memoryview: a bytes-like object is required, not 'str'",
+        "an int among them: TypeError: memoryview: a bytes-like object is required, not 'int'",
+        "buffered: 0",
+        "peer got b'ok'",
+        "connection_lost None",
+    ]},
+)
+async def test_writelines_refuses_what_is_not_bytes_before_writing_any(aio, log):
+    """One chunk that is not bytes-like fails the whole call, and none of it is sent (not
+    even the chunks before it); an int is refused too, not taken for a size. The message
+    is whatever turns the chunks into bytes: 3.11's join(), 3.12's memoryview()."""
+    loop = aio.get_running_loop()
+    transport, protocol, peer = await connect_pair(aio, log)
+    with peer:
+        for label, bad in (("a str", "two"), ("an int", 2)):
+            try:
+                transport.writelines([b"one", bad, b"three"])
+            except TypeError as exc:
+                log.error(f"{label} among them:", exc)
+        log("buffered:", transport.get_write_buffer_size())
+        transport.write(b"ok")
+        log("peer got", await loop.sock_recv(peer, 100))
+        transport.abort()
+        await protocol.lost
+
+
+@scenario(
+    "connection_made",
     "pause_writing raises",
     "handler: protocol.pause_writing() failed ZeroDivisionError",
     "the transport carries on: closing False",

@@ -213,7 +213,9 @@ class SocketTransport(SelectorTransport):
         if self._conn_lost:  # asyncio would register a writer on a closed fd: drop instead
             self._conn_lost += 1
             return
-        self._buffer.extend(bytes(data) for data in list_of_data)
+        # All checked before any is buffered, each with memoryview()'s own TypeError, as in
+        # asyncio (bytes() of an int would make zeros; of a str, fail half-way through).
+        self._buffer.extend([bytes(memoryview(data)) for data in list_of_data])
         self._write_ready()
         if self._buffer:
             self._loop._add_writer(self._sock_fd, self._write_ready)
