@@ -9,6 +9,7 @@ lends, however small. A stream never asks a TLS transport for a half-close.
 
 import logging
 import random
+import sys
 import tempfile
 
 import pytest
@@ -64,6 +65,37 @@ async def test_tls_inside_tls(aio, log):
     log("server closed")
     writer.close()
     await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="asyncio 3.11/3.12 crash here with "
+                    "an internal TypeError, which miniloop does not copy (docs/conformance.md)")
+@scenario(
+    "start_tls raised ConnectionResetError: ",
+    "server closed",
+)
+async def test_an_eof_in_the_inner_handshake_of_tls_inside_tls(aio, log):
+    """The server closes instead of answering the inner handshake (it reads the first byte
+    of it as data): start_tls fails with a bare ConnectionResetError (3.13; 3.11 and 3.12
+    fail inside asyncio itself)."""
+    done = aio.get_running_loop().create_future()
+
+    async def handler(reader, writer):
+        await reader.read(1)  # the start of the inner handshake, taken for data
+        writer.close()
+        done.set_result(None)
+
+    server = await aio.start_server(handler, LOCALHOST, 0, ssl=server_context())
+    reader, writer = await aio.open_connection(LOCALHOST, port_of(server),
+                                               ssl=client_context(), server_hostname="localhost")
+    try:
+        await writer.start_tls(client_context(), server_hostname="localhost")
+    except ConnectionResetError as exc:
+        log.error("start_tls raised", exc)
+    await done
+    log("server closed")
+    writer.close()
     server.close()
     await server.wait_closed()
 
