@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ("PipeMixin", "ReadPipeTransport", "WritePipeTransport")
 
 
-def describe(transport: Any, event: int, *more: str) -> str:
+def _describe(transport: Any, event: int, *more: str) -> str:
     """A pipe transport's repr, in asyncio's words: closed or closing if so, its fd, then
     whether the loop polls the fd for `event` ("open" instead once the loop is closed, and
     "closed" again for a closed pipe, as in asyncio)."""
@@ -94,7 +94,7 @@ class ReadPipeTransport(ReadTransport):
             loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def __repr__(self) -> str:
-        return describe(self, selectors.EVENT_READ)
+        return _describe(self, selectors.EVENT_READ)
 
     def _add_reader(self, fd: int, callback: Any) -> None:
         if self.is_reading():
@@ -210,7 +210,7 @@ class WritePipeTransport(FlowControl):
             loop.call_soon(set_result_unless_cancelled, waiter, None)
 
     def __repr__(self) -> str:
-        return describe(self, selectors.EVENT_WRITE, f"bufsize={self.get_write_buffer_size()}")
+        return _describe(self, selectors.EVENT_WRITE, f"bufsize={self.get_write_buffer_size()}")
 
     def get_write_buffer_size(self) -> int:
         return len(self._buffer)
