@@ -94,7 +94,10 @@ class Poller:
         """Does a handle wait for `event` (EVENT_READ or EVENT_WRITE) on `fd`? A parked read
         has none: its read has finished."""
         slots = self._watched.get(fd)
-        return slots is not None and isinstance(slots[event == selectors.EVENT_WRITE], Handle)
+        if slots is None:
+            return False
+        reader, writer = slots
+        return isinstance(writer if event == selectors.EVENT_WRITE else reader, Handle)
 
     # FAST PATH [parked-reads]: docs/fast-paths.md
     def park_reader(self, sock: Any, fd: int) -> None:

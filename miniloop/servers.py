@@ -127,8 +127,9 @@ class Server(AbstractServer):
         if self._serving:
             return
         self._serving = True
-        # Closed, there are no sockets (None), and the loop fails with a TypeError, as
-        # asyncio's does (is_serving() then says True, as there).
+        # Once closed, `_sockets` is None and this loop fails with the TypeError asyncio's
+        # fails with ("'NoneType' object is not iterable"); is_serving() then says True,
+        # as there. (test_start_serving_a_closed_server)
         for sock in self._sockets:  # type: ignore[union-attr]
             sock.listen(self._backlog)
             self._loop._start_serving(self._protocol_factory, sock, self, self._backlog)
