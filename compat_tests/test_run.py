@@ -1,6 +1,9 @@
 """run(), Runner and the loop's own run methods: starting, stopping and cleaning up."""
 
 import contextvars
+import re
+import subprocess
+import sys
 
 from compat_tests.harness import sync_scenario
 
@@ -246,6 +249,35 @@ def test_get_event_loop_follows_the_set_loop(aio, log):
         aio.get_event_loop()  # run() set the current loop back to None
     except RuntimeError as exc:
         log(f"after run: RuntimeError: {exc}")
+
+
+# Programs that end with a loop still open, each run in a child interpreter: what matters
+# is what it prints as it exits.
+_LEFT_OPEN = {
+    "a Runner closed, then run": "r = aio.Runner(); r.close(); r.run(main())",
+    "a set loop never closed": "aio.set_event_loop(aio.new_event_loop())",
+    "a set loop unset, never closed": "aio.set_event_loop(aio.new_event_loop()); "
+                                      "aio.set_event_loop(None)",
+    "a loop in a global, never closed": "loop = aio.new_event_loop()",
+}
+
+
+@sync_scenario(
+    "a Runner closed, then run: exit status 0, warnings []",
+    "a set loop never closed: exit status 0, warnings []",
+    "a set loop unset, never closed: exit status 0, warnings ['unclosed event loop']",
+    "a loop in a global, never closed: exit status 0, warnings ['unclosed event loop']",
+)
+def test_what_a_loop_left_open_says_at_exit(aio, log):
+    """asyncio never frees the loop still set as current when the interpreter exits, so that
+    one says nothing; any other unclosed loop is collected at exit and warns."""
+    for story, code in _LEFT_OPEN.items():
+        program = f"import {aio.__name__} as aio\nasync def main(): pass\n{code}\n"
+        child = subprocess.run([sys.executable, "-W", "default", "-c", program],
+                               capture_output=True, text=True, timeout=60)
+        warnings = re.findall(r"ResourceWarning: (unclosed[^<\n]*?) *(?:<|$)", child.stderr,
+                              re.MULTILINE)
+        log(f"{story}: exit status {child.returncode}, warnings {warnings}")
 
 
 @sync_scenario(

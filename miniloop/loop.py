@@ -123,6 +123,7 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin,  #
         # -- Lifecycle ----------------------------------------------------------------------
         self._stopping = False                     # stop() was called: end after this turn
         self._closed = False
+        self._set_at_exit = False                  # still the set loop at exit (policies.py)
         self._asyncgens: weakref.WeakSet[AsyncGenerator[Any, Any]] = weakref.WeakSet()
         self._asyncgens_shutdown_called = False    # late-started generators are a bug then
         self._exception_handler: Callable[[EventLoop, dict[str, Any]], object] | None = None
@@ -234,7 +235,8 @@ class EventLoop(WatchMixin, ExceptionHandlerMixin, DebugMixin, ExecutorMixin,  #
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         if not self._closed:
-            _warn(f"unclosed event loop {self!r}", ResourceWarning, source=self)
+            if not self._set_at_exit:  # (asyncio never frees that one: see policies.py)
+                _warn(f"unclosed event loop {self!r}", ResourceWarning, source=self)
             if not self.is_running():
                 self.close()
 

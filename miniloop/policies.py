@@ -20,6 +20,7 @@ Libraries plug in by subclassing `DefaultEventLoopPolicy` and overriding `new_ev
 
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 import warnings
@@ -158,6 +159,20 @@ def set_event_loop_policy(policy: AbstractEventLoopPolicy | None) -> None:
         raise TypeError(f"policy must be an instance of AbstractEventLoopPolicy or None, "
                         f"not '{type(policy).__name__}'")
     _policy = policy
+
+
+@atexit.register
+def _excuse_the_set_loop_at_exit() -> None:
+    """At exit, excuse the main thread's set loop from the "unclosed event loop" warning.
+
+    asyncio never finalizes that loop: its C accelerator keeps the policy alive past the
+    interpreter's last garbage collection, and an unclosed loop is in a reference cycle (its
+    self-pipe reader), so nothing ever frees it (`Runner().close()` then `run()` leaves one).
+    miniloop's modules are all collected at exit, loop included, so the loop is told here.
+    """
+    loop = getattr(getattr(_policy, "_local", None), "_loop", None)
+    if isinstance(loop, EventLoop):
+        loop._set_at_exit = True
 
 
 def get_child_watcher() -> AbstractChildWatcher:
