@@ -431,3 +431,71 @@ async def test_debug_mode_logs_the_handshake(aio, log):
             log("the TLS layer:", record.msg)
         elif record.args and isinstance(record.args[0], aio.BaseTransport):
             log("the socket transport:", record.msg)
+
+
+@scenario(
+    "handler: message Error on transport creation for incoming connection",
+    "handler: exception ConnectionResetError, protocol ours True, transport a Transport True",
+    "log: %r: %s SSL handshake failed, with a traceback of ConnectionResetError",
+)
+async def test_a_tls_server_in_debug_mode_reports_a_handshake_the_peer_hung_up_on(aio, log):
+    # Discussion: an accepted connection's failed handshake has nobody to raise to. In
+    # debug mode the TLS layer logs it (with the traceback of the error), and the server
+    # hands it to the exception handler with your protocol and the TLS transport it made.
+    loop = aio.get_running_loop()
+    reported = loop.create_future()
+    protocols = []
+
+    def factory():
+        protocols.append(aio.Protocol())
+        return protocols[-1]
+
+    loop.set_exception_handler(lambda loop, context: reported.set_result(context))
+    loop.set_debug(True)
+    try:
+        with asyncio_log(logging.DEBUG) as records:
+            server = await loop.create_server(factory, LOCALHOST, 0, ssl=server_context())
+            _, writer = await aio.open_connection(LOCALHOST, port_of(server))
+            writer.close()  # before a single byte of the handshake
+            context = await reported
+            await writer.wait_closed()
+    finally:
+        loop.set_debug(False)
+        loop.set_exception_handler(None)
+    log("handler: message", context["message"])
+    log(f"handler: exception {type(context['exception']).__name__}, "
+        f"protocol ours {context.get('protocol') is protocols[0]}, "
+        f"transport a Transport {isinstance(context.get('transport'), aio.Transport)}")
+    for record in records:
+        if record.args and record.args[1:] == ("SSL handshake failed",):
+            kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+            log(f"log: {record.msg} {record.args[1]}, with a traceback of {kind}")
+    server.close()
+    await server.wait_closed()
+
+
+@scenario(
+    "start_tls on a closed transport: returned None",
+)
+async def test_start_tls_on_a_transport_already_closed(aio, log):
+    # Discussion: close() has queued connection_lost, and start_tls's TLS layer is now the
+    # transport's protocol, so that is what hears of it, before its handshake even starts.
+    # That wakes start_tls at once, with no transport to give, and nothing reaches the
+    # exception handler.
+    loop = aio.get_running_loop()
+    handled = []
+    loop.set_exception_handler(lambda loop, context: handled.append(context))
+    server = await loop.create_server(aio.Protocol, LOCALHOST, 0)
+    transport, protocol = await loop.create_connection(aio.Protocol, LOCALHOST, port_of(server))
+    transport.close()
+    try:
+        result = await loop.start_tls(transport, protocol, client_context(),
+                                      server_hostname="localhost", ssl_handshake_timeout=0.5)
+        log("start_tls on a closed transport: returned", result)
+    except Exception as exc:
+        log(f"start_tls on a closed transport: {type(exc).__name__}")
+    loop.set_exception_handler(None)
+    for context in handled:
+        log("handler:", context["message"])
+    server.close()
+    await server.wait_closed()

@@ -63,7 +63,6 @@ class ConnectionMixin:
                                         server_side: bool, server_hostname: str | None,
                                         ssl_handshake_timeout: float | None,
                                         ssl_shutdown_timeout: float | None,
-                                        extra: Any = None, server: Any = None,
                                         ) -> tuple[Any, Any]: ...
 
     async def create_connection(

@@ -76,8 +76,13 @@ class ServerMixin:
                                         server_side: bool, server_hostname: str | None,
                                         ssl_handshake_timeout: float | None,
                                         ssl_shutdown_timeout: float | None,
-                                        extra: Any = None, server: Any = None,
                                         ) -> tuple[Any, Any]: ...
+        def _make_tls_transport(self, sock: socket.socket, protocol: Any, sslcontext: Any,
+                                waiter: Future[Any], server_side: bool,
+                                server_hostname: str | None,
+                                ssl_handshake_timeout: float | None,
+                                ssl_shutdown_timeout: float | None,
+                                extra: Any = None, server: Any = None) -> Any: ...
 
     async def create_server(
             self, protocol_factory: Callable[[], Any], host: Any = None, port: Any = None, *,
@@ -263,14 +268,14 @@ class ServerMixin:
         connection_made. An error here has nobody to go to: logged in debug mode only."""
         protocol = transport = None
         try:
-            if server._ssl_context is not None:
-                transport, protocol = await self._create_tls_transport(
-                    conn, protocol_factory, server._ssl_context, True, None,
-                    server._ssl_handshake_timeout, server._ssl_shutdown_timeout, extra, server)
-                return
             protocol = protocol_factory()
             waiter = self.create_future()
-            transport = SocketTransport(self, conn, protocol, waiter, extra, server)
+            if server._ssl_context is not None:
+                transport = self._make_tls_transport(
+                    conn, protocol, server._ssl_context, waiter, True, None,
+                    server._ssl_handshake_timeout, server._ssl_shutdown_timeout, extra, server)
+            else:
+                transport = SocketTransport(self, conn, protocol, waiter, extra, server)
             try:
                 await waiter
             except BaseException:

@@ -27,27 +27,36 @@ class TLSMixin:
     async def _create_tls_transport(self, sock: Any, protocol_factory: Any, sslcontext: Any,
                                     server_side: bool, server_hostname: str | None,
                                     ssl_handshake_timeout: float | None,
-                                    ssl_shutdown_timeout: float | None,
-                                    extra: Any = None, server: Any = None) -> tuple[Any, Any]:
+                                    ssl_shutdown_timeout: float | None) -> tuple[Any, Any]:
         """A connected socket, wrapped: returns once the handshake is done (or failed)."""
-        sock.setblocking(False)
         protocol = protocol_factory()
         waiter = self.create_future()  # type: ignore[attr-defined]
         try:
-            tls = SSLProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
-                              ssl_handshake_timeout=ssl_handshake_timeout,
-                              ssl_shutdown_timeout=ssl_shutdown_timeout)
+            transport = self._make_tls_transport(sock, protocol, sslcontext, waiter,
+                                                 server_side, server_hostname,
+                                                 ssl_handshake_timeout, ssl_shutdown_timeout)
         except BaseException:
             sock.close()
             raise
-        SocketTransport(self, sock, tls, None, extra, server)
-        transport = tls._app_transport
         try:
             await waiter
         except BaseException:
             transport.close()  # cancelled mid-handshake: that aborts the socket
             raise
         return transport, protocol
+
+    def _make_tls_transport(self, sock: Any, protocol: Any, sslcontext: Any, waiter: Any,
+                            server_side: bool, server_hostname: str | None,
+                            ssl_handshake_timeout: float | None,
+                            ssl_shutdown_timeout: float | None,
+                            extra: Any = None, server: Any = None) -> SSLTransport:
+        """The TLS transport `protocol` will get; `waiter` is resolved by the handshake."""
+        sock.setblocking(False)
+        tls = SSLProtocol(self, protocol, sslcontext, waiter, server_side, server_hostname,
+                          ssl_handshake_timeout=ssl_handshake_timeout,
+                          ssl_shutdown_timeout=ssl_shutdown_timeout)
+        SocketTransport(self, sock, tls, None, extra, server)
+        return tls._app_transport
 
     async def start_tls(self, transport: Any, protocol: Any, sslcontext: Any, *,
                         server_side: bool = False, server_hostname: str | None = None,

@@ -192,17 +192,17 @@ class SSLProtocol(BufferedProtocol):
 
     def _on_handshake_complete(self, exc: BaseException | None) -> None:
         self._cancel_timer()
-        if exc is None:
+        try:
+            if exc is not None:
+                raise exc  # (raised here: debug mode logs it with its traceback)
             self._state = "wrapped"
-            try:
-                peercert = self._sslobj.getpeercert()
-            except Exception as error:  # noqa: BLE001 (it fails the handshake)
-                exc = error
-        if exc is not None:
+            peercert = self._sslobj.getpeercert()
+        except Exception as error:  # noqa: BLE001 (it fails the handshake)
             self._state = "unwrapped"
-            self._fatal_error(exc, "SSL handshake failed on verifying the certificate"
-                              if isinstance(exc, ssl.CertificateError) else "SSL handshake failed")
-            self._wake_waiter(exc)
+            self._fatal_error(error, "SSL handshake failed on verifying the certificate"
+                              if isinstance(error, ssl.CertificateError)
+                              else "SSL handshake failed")
+            self._wake_waiter(error)
             return
         if self._loop.get_debug():
             took = self._loop.time() - self._handshake_started
@@ -271,7 +271,8 @@ class SSLProtocol(BufferedProtocol):
             data = self._outgoing.read()
             if data:
                 self._transport.write(data)
-        self._app_transport._control_writing()
+        if self._app_transport is not None:  # (None once connection_lost has come)
+            self._app_transport._control_writing()
 
     # == Reading: ciphertext in, plaintext out =================================================
 
