@@ -19,6 +19,9 @@ and a link may point into miniloop's source by name, resolved now to the line it
 The links go to pages made here too, one per module of miniloop (`source/NAME.md`, each
 line with an anchor `#L12`), so a link to a line that moved follows it, and one to a name
 that is gone fails the build.
+
+Prose that quotes a page's trace marks the quote, `` `b waits on Future #1`{.trace} `` (N
+for any number, ... for any text): tests/test_docs.py checks each against the trace built.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ def scoreboard(args: str) -> str:
 
 
 def trace(program: str) -> str:
-    """The program run under the tracer, its text trace as a code block."""
+    """The program run under the tracer, its text trace as a code block titled with the
+    command (tests/test_docs.py finds the trace by that title)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "trace.txt")
         ran = subprocess.run(
@@ -65,7 +69,8 @@ def trace(program: str) -> str:
         if ran.returncode != 0:
             raise RuntimeError(f"the tracer failed on {program}:\n{ran.stderr}")
         with open(out, encoding="utf-8") as text:
-            return "```text\n" + text.read() + "```"
+            return (f'```text title="python -m miniloop trace docs/{program}"\n'
+                    + text.read() + "```")
 
 
 def scenario(where: str) -> str:
