@@ -14,6 +14,9 @@ and a link may point into miniloop's source by name, resolved now to the line it
 
     [Task._step](src:tasks.py:Task._step)                 the line of `def _step`
     [the send](src:tasks.py:Task._step/coro.send)         the first line in it with that text
+    [taken](src:locks.py:Lock.acquire/await wait_in_line/self._locked = True)
+                                                          the first line with the last text
+                                                          below one with the text before
     [loop.py](src:loop.py)                                the module's page
 
 The links go to pages made here too, one per module of miniloop (`source/NAME.md`, each
@@ -151,7 +154,8 @@ def source_page(module: str) -> str:
 
 def find_line(module: str, name: str | None, text: str | None) -> int:
     """The line of `def`/`class` NAME (dotted: Class.method) in miniloop/MODULE, or the first
-    line inside it, at or after the def, holding TEXT. Raises if there is none."""
+    line inside it, at or after the def, holding TEXT. TEXT may be a path, `A/B`: the first
+    line holding B below the first one holding A. Raises if there is none."""
     with open(os.path.join(SOURCE, module), encoding="utf-8") as source:
         code = source.read()
     start, end = 1, len(code.splitlines())
@@ -167,10 +171,14 @@ def find_line(module: str, name: str | None, text: str | None) -> int:
         start, end = scope.lineno, scope.end_lineno
     if text is None:
         return start
-    for number, line in enumerate(code.splitlines()[start - 1:end], start):
-        if text in line:
-            return number
-    raise ValueError(f"src link: no {text!r} in {name or module} (miniloop/{module})")
+    lines = code.splitlines()
+    found = start - 1
+    for part in text.split("/"):
+        found = next((number for number in range(found + 1, end + 1)
+                      if part in lines[number - 1]), 0)
+        if not found:
+            raise ValueError(f"src link: no {text!r} in {name or module} (miniloop/{module})")
+    return found
 
 
 def _resolve_links(markdown: str, page: Any) -> str:
