@@ -4,7 +4,9 @@ mkdocs calls these functions while it builds the site (`hooks:` in mkdocs.yml). 
 for generated text with a marker line, `<!-- tour: NAME ARGS -->`, replaced by what NAME
 makes of ARGS:
 
-    scoreboard             chapter 0's table: the core scenarios told with each toy step
+    scoreboard [zh]        chapter 0's table: the core scenarios told with each toy step
+    sizes [zh]             chapter 0's table of sizes, its rows: each step's lines of code,
+                           and miniloop's (code_lines)
     trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
     scenario FILE::NAME    a compat scenario's source, its trace above it (compat_tests/FILE)
     exercise ID [zh]       an exercise of docs/exercises/exercises.toml: what to change, how to
@@ -54,10 +56,40 @@ MERMAID_JS = os.environ.get("MINILOOP_MERMAID_JS") or os.path.join(
 MARKER = re.compile(r"^<!-- tour: (\w+)(?: (.*?))? -->$", re.MULTILINE)
 
 
-def scoreboard(args: str) -> str:
+def scoreboard(language: str) -> str:
     sys.path.insert(0, os.path.join(ROOT, "docs", "chapter0"))
     import scoreboard as board
-    return board.table(board.score())
+    return board.table(board.score(), language or "en")
+
+
+def code_lines(path: str) -> int:
+    """The lines of code of a Python file: not blank, not a comment, not in a docstring, and
+    not in an `if __name__ == "__main__":` block (the demo of a chapter 0 step)."""
+    with open(path, encoding="utf-8") as source:
+        code = source.read()
+    left_out: set[int] = set()
+    for node in ast.walk(ast.parse(code)):
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and ast.get_docstring(node, clean=False) is not None):
+            left_out.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
+        elif isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'":
+            left_out.update(range(node.lineno, node.end_lineno + 1))
+    return sum(1 for number, line in enumerate(code.splitlines(), 1)
+               if number not in left_out and line.strip() and not line.strip().startswith("#"))
+
+
+SIZE_WORDS = {"en": "the three steps", "zh": "三步合计"}
+
+
+def sizes(language: str) -> str:
+    """The rows of chapter 0's table of sizes (the page writes its header)."""
+    steps = [f"docs/chapter0/step{n}.py" for n in (1, 2, 3)]
+    counts = [code_lines(os.path.join(ROOT, step)) for step in steps]
+    rows = [f"| `{step}` | {count} |" for step, count in zip(steps, counts, strict=True)]
+    rows.append(f"| **{SIZE_WORDS[language or 'en']}** | **{sum(counts)}** |")
+    miniloop = sum(code_lines(os.path.join(SOURCE, module)) for module in _modules())
+    rows.append(f"| `miniloop/*.py` | {miniloop:,} |")
+    return "\n".join(rows)
 
 
 def trace(program: str) -> str:
@@ -128,7 +160,8 @@ def exercise(args: str) -> str:
 
 
 MAKERS: dict[str, Callable[[str], str]] = {
-    "scoreboard": scoreboard, "trace": trace, "scenario": scenario, "exercise": exercise}
+    "scoreboard": scoreboard, "sizes": sizes, "trace": trace, "scenario": scenario,
+    "exercise": exercise}
 _made: dict[tuple[str, str], str] = {}  # one build makes each thing once, for both languages
 
 
