@@ -128,16 +128,19 @@ def scenario(where: str) -> str:
 
 EXERCISE_WORDS = {  # the exercise's sentences, in the page's language (`exercise ID zh`)
     "en": ("In `{file}`, delete this line:",
-           "In `{file}`, empty `{name}` (keep its docstring), predict, run, then write it "
-           "yourself until the stories pass again.",
-           "Predict which stories fail, then run them:",
-           "The stories that catch it ({count})"),
+           "In `{file}`, replace the body of `{name}`, all of it after the docstring, with "
+           "this line; predict, run, then write the body yourself from the docstring until "
+           "the stories pass again.",
+           "Predict which stories of these files fail, then run them:",
+           "The stories of these files that catch it ({count})"),
     "zh": ("在 `{file}` 里删掉这一行：",
-           "把 `{file}` 里的 `{name}` 清空（保留文档字符串），预测、运行，然后自己把它写出来，"
-           "直到这些故事重新通过。",
-           "先预测哪些故事会失败，再运行它们：",
-           "抓住它的故事（{count} 个）"),
+           "把 `{file}` 里 `{name}` 的函数体，也就是文档字符串之后的全部，换成下面这一行；"
+           "预测、运行，然后照着文档字符串自己把函数体写出来，直到这些故事重新通过。",
+           "先预测这些文件里哪些故事会失败，再运行它们：",
+           "这些文件里抓住它的故事（{count} 个）"),
 }
+# What replaces a function's body (`blank`): the line tests/test_docs_exercises.py puts there.
+STUB = 'raise NotImplementedError("write {name} yourself")'
 
 
 def exercise(args: str) -> str:
@@ -152,7 +155,8 @@ def exercise(args: str) -> str:
     if "delete" in one:
         task = delete.format(file=one["file"]) + f"\n\n```python\n{one['delete']}\n```"
     else:
-        task = blank.format(file=one["file"], name=one["blank"])
+        task = (blank.format(file=one["file"], name=one["blank"])
+                + f"\n\n```python\n{STUB.format(name=one['blank'])}\n```")
     command = ".venv/bin/python -m pytest -k miniloop " + " ".join(one["run"])
     answer = "\n".join(f"    - `{story}`" for story in one["caught_by"])
     return (f"{task}\n\n{predict}\n\n```sh\n{command}\n```\n\n"
