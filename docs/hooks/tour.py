@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import html
+import logging
 import os
 import pathlib
 import re
@@ -52,6 +53,9 @@ if ROOT not in sys.path:
 # repository (`npm install --prefix .docs-js mermaid@11`, as .ci/run does).
 MERMAID_JS = os.environ.get("MINILOOP_MERMAID_JS") or os.path.join(
     ROOT, ".docs-js", "node_modules", "mermaid", "dist", "mermaid.min.js")
+
+# A warning fails `mkdocs build --strict` (what CI runs) and is only shown by `mkdocs serve`.
+log = logging.getLogger("mkdocs.hooks.tour")
 
 MARKER = re.compile(r"^<!-- tour: (\w+)(?: (.*?))? -->$", re.MULTILINE)
 
@@ -268,9 +272,13 @@ def on_startup(**kwargs: Any) -> None:
 
 
 def on_post_build(config: Any, **kwargs: Any) -> None:
-    """Copy mermaid.js into the site, so the pictures draw offline."""
+    """Copy mermaid.js into the site, so the pictures draw offline; without it they do not
+    draw at all, which a strict build does not let pass."""
     _made.clear()
-    if os.path.exists(MERMAID_JS):
-        target = os.path.join(config["site_dir"], "assets", "mermaid.min.js")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(MERMAID_JS, target)
+    if not os.path.exists(MERMAID_JS):
+        log.warning("no mermaid.js at %s: the pictures will not draw "
+                    "(npm install --prefix .docs-js mermaid@11)", MERMAID_JS)
+        return
+    target = os.path.join(config["site_dir"], "assets", "mermaid.min.js")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(MERMAID_JS, target)
