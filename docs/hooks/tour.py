@@ -8,6 +8,7 @@ makes of ARGS:
     sizes [zh]             chapter 0's table of sizes, its rows: each step's lines of code,
                            and miniloop's (code_lines)
     trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
+    turn PROGRAM TEXT      `turn 7`: the first turn of that trace with TEXT in its lines
     scenario FILE::NAME    a compat scenario's source, its trace above it (compat_tests/FILE)
     exercise ID [zh]       an exercise of docs/exercises/exercises.toml: what to change, how to
                            run the stories, and (folded) the stories that catch it
@@ -112,6 +113,19 @@ def trace(program: str) -> str:
                     + text.read() + "```")
 
 
+def turn(args: str) -> str:
+    """The number of the first turn of the program's trace (the one its page shows) whose
+    lines hold the text, as `turn 7`: prose may point at a turn that moves."""
+    program, _, text = args.partition(" ")
+    number = None
+    for line in made("trace", program).splitlines():
+        if line.startswith("turn "):
+            number = line.split()[1]
+        if number is not None and text in line:
+            return f"`turn {number}`"
+    raise ValueError(f"turn: no {text!r} in a turn of {program}'s trace")
+
+
 def scenario(where: str) -> str:
     """The scenario compat_tests/FILE::NAME as a code block: its decorator (the trace
     asyncio and miniloop both print, checked by the compat suite) and its story."""
@@ -168,15 +182,24 @@ def exercise(args: str) -> str:
 
 
 MAKERS: dict[str, Callable[[str], str]] = {
-    "scoreboard": scoreboard, "sizes": sizes, "trace": trace, "scenario": scenario,
-    "exercise": exercise}
+    "scoreboard": scoreboard, "sizes": sizes, "trace": trace, "turn": turn,
+    "scenario": scenario, "exercise": exercise}
 _made: dict[tuple[str, str], str] = {}  # one build makes each thing once, for both languages
+
+
+def made(name: str, args: str) -> str:
+    """What MAKERS[name] makes of `args`, made once a build."""
+    if (name, args) not in _made:
+        _made[name, args] = MAKERS[name](args)
+    return _made[name, args]
 
 
 # == miniloop's source, one page per module ====================================================
 
 SOURCE = os.path.join(ROOT, "miniloop")
-SOURCE_LINK = re.compile(r"\]\(src:([a-z_]+\.py)(?::([\w.]+))?(?:/([^)]+))?\)")
+# The text may hold parentheses, balanced (two deep at most): `(src:x.py:f/g(h(1)))`.
+SOURCE_LINK = re.compile(r"\]\(src:([a-z_]+\.py)(?::([\w.]+))?"
+                         r"(?:/((?:[^()]|\((?:[^()]|\([^()]*\))*\))+))?\)")
 
 
 def _modules() -> list[str]:
@@ -235,7 +258,11 @@ def _resolve_links(markdown: str, page: Any) -> str:
             return f"]({page_link})"
         return f"]({page_link}#L{find_line(module, name, text)})"
 
-    return SOURCE_LINK.sub(replace, markdown)
+    resolved = SOURCE_LINK.sub(replace, markdown)
+    if "](src:" in resolved:  # left as is, it would be a link to nowhere that mkdocs accepts
+        line = next(line for line in resolved.splitlines() if "](src:" in line)
+        raise ValueError(f"src link not understood ({page.file.src_uri}): {line}")
+    return resolved
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
@@ -259,10 +286,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     def replace(match: re.Match[str]) -> str:
-        key = (match.group(1), match.group(2) or "")
-        if key not in _made:
-            _made[key] = MAKERS[key[0]](key[1])
-        return _made[key]
+        return made(match.group(1), match.group(2) or "")
 
     return _resolve_links(MARKER.sub(replace, markdown), page)
 
