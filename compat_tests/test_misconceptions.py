@@ -1,6 +1,6 @@
 """Misconceptions, tested: what people often believe about asyncio, and what it really does.
 
-Each scenario here backs a section of docs/misconceptions/ (the others it names live beside
+Each scenario here backs a page of docs/misconceptions/ (the others they show live beside
 the behaviour they pin: test_tasks.py, test_gather.py, ...), or a remark of the tour. Three
 of them come from notes written while learning asyncio, which got these wrong: asyncio is
 the judge.

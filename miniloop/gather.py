@@ -41,6 +41,14 @@ class _GatheringFuture(Future[list[Any]]):
         self._cancel_requested = False  # cancel() reached at least one child
 
     def cancel(self, msg: Any = None) -> bool:
+        """Cancel every child not done yet, with `msg`; this future stays pending.
+
+        True if that reached at least one child: once all the children have finished, the
+        outer future ends with CancelledError, even under return_exceptions=True (the
+        children's callback reads `_cancel_requested`). False if it is done already, or
+        if every child is: cancelled in the turn the last child finished, before the
+        callbacks ran, gather() still returns its results.
+        """
         if self.done():
             return False
         cancelled_any = False

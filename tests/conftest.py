@@ -15,7 +15,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """`mkdocs build --strict` into a temporary directory: it must pass with no warning.
-    (Needs the docs extra; without it the tests that use the site skip.)"""
+    (Needs the docs extra, without which the tests that use the site skip, and mermaid.js
+    from npm, without which the build fails: docs/hooks/tour.py.)"""
     pytest.importorskip("material", reason="the docs extra: pip install -e '.[docs]'")
     pytest.importorskip("mkdocs_static_i18n", reason="the docs extra: pip install -e '.[docs]'")
     out = tmp_path_factory.mktemp("site")

@@ -4,8 +4,8 @@ no fewer, among the compat files it names.
 
 A mutation either deletes one line (`delete`: its text, which must occur exactly once in
 the file; `pass` takes its place, in case it was alone in its block) or empties a function
-(`blank`, a dotted name: its body, after the docstring, becomes `raise
-NotImplementedError`). The copy is a temporary directory holding miniloop/ and
+(`blank`, a dotted name: its body, after the docstring, becomes the line the page shows,
+docs/hooks/tour.py's STUB). The copy is a temporary directory holding miniloop/ and
 compat_tests/; the named files run there on miniloop only, in a subprocess.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import importlib.util
 import os
 import pathlib
 import re
@@ -28,6 +29,12 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXERCISES = tomllib.loads((ROOT / "docs" / "exercises" / "exercises.toml").read_text())
 PER_STORY_TIMEOUT = 20  # seconds: a mutation that makes a story hang fails that story
+
+# The site's build hook, for the line that it tells the reader to write in place of a body.
+_spec = importlib.util.spec_from_file_location("tour_hook", ROOT / "docs" / "hooks" / "tour.py")
+assert _spec is not None and _spec.loader is not None
+HOOK = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(HOOK)
 
 
 def delete_line(code: str, text: str) -> str:
@@ -46,12 +53,11 @@ def blank_function(code: str, name: str) -> str:
         scope = next(node for node in ast.iter_child_nodes(scope)
                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                      and node.name == part)
-    body = scope.body
-    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # keep the docstring: it says what to write
+    # The docstring stays: the exercise says to write the body back from it.
+    assert ast.get_docstring(scope) is not None, f"{name} has no docstring"
+    body = scope.body[1:]
     lines = code.splitlines(keepends=True)
-    indent = " " * body[0].col_offset
-    stub = f'{indent}raise NotImplementedError("write {name} yourself")\n'
+    stub = " " * body[0].col_offset + HOOK.STUB.format(name=name) + "\n"
     return "".join(lines[:body[0].lineno - 1] + [stub] + lines[body[-1].end_lineno:])
 
 

@@ -5,9 +5,9 @@ error drawing.
 mkdocs-material draws each diagram inside a closed shadow root, out of the DOM's reach; so
 the test's copy of the page gets a script, first in <head>, that keeps every shadow root
 made, and after the drawing writes what they hold into an attribute of <body>, which
-Chromium's --dump-dom prints. Needs the site (tests/conftest.py: the docs extra), mermaid.js
-from npm and Chromium (.ci/run installs all three); without them the test skips and says
-what is missing.
+Chromium's --dump-dom prints. Needs the site (tests/conftest.py: the docs extra, and
+mermaid.js from npm, without which the strict build fails) and Chromium (.ci/run installs
+all three); without Chromium the test skips and says so.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ import shutil
 import pytest
 
 from tests.test_trace_cli import run_chromium
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-MERMAID = ROOT / ".docs-js" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
 WATCH_SHADOWS = """<script>
 window.shadows = [];
@@ -44,8 +41,6 @@ setTimeout(() => {
 @pytest.mark.parametrize("page", ["pictures.html", "zh/pictures.html"])
 def test_every_picture_draws_in_a_browser(site: pathlib.Path, page: str,
                                           tmp_path: pathlib.Path) -> None:
-    if not MERMAID.exists():
-        pytest.skip("no mermaid.js: npm install --prefix .docs-js mermaid@11 (.ci/run does)")
     if shutil.which("chromium") is None:
         pytest.skip("no Chromium: install Debian's `chromium` package (.ci/run does)")
     # A watched copy beside the page, so that its links to the site's assets still hold.

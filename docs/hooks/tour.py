@@ -4,8 +4,11 @@ mkdocs calls these functions while it builds the site (`hooks:` in mkdocs.yml). 
 for generated text with a marker line, `<!-- tour: NAME ARGS -->`, replaced by what NAME
 makes of ARGS:
 
-    scoreboard             chapter 0's table: the core scenarios told with each toy step
+    scoreboard [zh]        chapter 0's table: the core scenarios told with each toy step
+    sizes [zh]             chapter 0's table of sizes, its rows: each step's lines of code,
+                           and miniloop's (code_lines)
     trace PROGRAM          `python -m miniloop trace PROGRAM`'s text, run now
+    turn PROGRAM TEXT      `turn 7`: the first turn of that trace with TEXT in its lines
     scenario FILE::NAME    a compat scenario's source, its trace above it (compat_tests/FILE)
     exercise ID [zh]       an exercise of docs/exercises/exercises.toml: what to change, how to
                            run the stories, and (folded) the stories that catch it
@@ -14,17 +17,24 @@ and a link may point into miniloop's source by name, resolved now to the line it
 
     [Task._step](src:tasks.py:Task._step)                 the line of `def _step`
     [the send](src:tasks.py:Task._step/coro.send)         the first line in it with that text
+    [taken](src:locks.py:Lock.acquire/await wait_in_line/self._locked = True)
+                                                          the first line with the last text
+                                                          below one with the text before
     [loop.py](src:loop.py)                                the module's page
 
 The links go to pages made here too, one per module of miniloop (`source/NAME.md`, each
 line with an anchor `#L12`), so a link to a line that moved follows it, and one to a name
 that is gone fails the build.
+
+Prose that quotes a page's trace marks the quote, `` `b waits on Future #1`{.trace} `` (N
+for any number, ... for any text): tests/test_docs.py checks each against the trace built.
 """
 
 from __future__ import annotations
 
 import ast
 import html
+import logging
 import os
 import pathlib
 import re
@@ -45,17 +55,51 @@ if ROOT not in sys.path:
 MERMAID_JS = os.environ.get("MINILOOP_MERMAID_JS") or os.path.join(
     ROOT, ".docs-js", "node_modules", "mermaid", "dist", "mermaid.min.js")
 
+# A warning fails `mkdocs build --strict` (what CI runs) and is only shown by `mkdocs serve`.
+log = logging.getLogger("mkdocs.hooks.tour")
+
 MARKER = re.compile(r"^<!-- tour: (\w+)(?: (.*?))? -->$", re.MULTILINE)
 
 
-def scoreboard(args: str) -> str:
+def scoreboard(language: str) -> str:
     sys.path.insert(0, os.path.join(ROOT, "docs", "chapter0"))
     import scoreboard as board
-    return board.table(board.score())
+    return board.table(board.score(), language or "en")
+
+
+def code_lines(path: str) -> int:
+    """The lines of code of a Python file: not blank, not a comment, not in a docstring, and
+    not in an `if __name__ == "__main__":` block (the demo of a chapter 0 step)."""
+    with open(path, encoding="utf-8") as source:
+        code = source.read()
+    left_out: set[int] = set()
+    for node in ast.walk(ast.parse(code)):
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and ast.get_docstring(node, clean=False) is not None):
+            left_out.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
+        elif isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'":
+            left_out.update(range(node.lineno, node.end_lineno + 1))
+    return sum(1 for number, line in enumerate(code.splitlines(), 1)
+               if number not in left_out and line.strip() and not line.strip().startswith("#"))
+
+
+SIZE_WORDS = {"en": "the three steps", "zh": "三步合计"}
+
+
+def sizes(language: str) -> str:
+    """The rows of chapter 0's table of sizes (the page writes its header)."""
+    steps = [f"docs/chapter0/step{n}.py" for n in (1, 2, 3)]
+    counts = [code_lines(os.path.join(ROOT, step)) for step in steps]
+    rows = [f"| `{step}` | {count} |" for step, count in zip(steps, counts, strict=True)]
+    rows.append(f"| **{SIZE_WORDS[language or 'en']}** | **{sum(counts)}** |")
+    miniloop = sum(code_lines(os.path.join(SOURCE, module)) for module in _modules())
+    rows.append(f"| `miniloop/*.py` | {miniloop:,} |")
+    return "\n".join(rows)
 
 
 def trace(program: str) -> str:
-    """The program run under the tracer, its text trace as a code block."""
+    """The program run under the tracer, its text trace as a code block titled with the
+    command (tests/test_docs.py finds the trace by that title)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "trace.txt")
         ran = subprocess.run(
@@ -65,7 +109,21 @@ def trace(program: str) -> str:
         if ran.returncode != 0:
             raise RuntimeError(f"the tracer failed on {program}:\n{ran.stderr}")
         with open(out, encoding="utf-8") as text:
-            return "```text\n" + text.read() + "```"
+            return (f'```text title="python -m miniloop trace docs/{program}"\n'
+                    + text.read() + "```")
+
+
+def turn(args: str) -> str:
+    """The number of the first turn of the program's trace (the one its page shows) whose
+    lines hold the text, as `turn 7`: prose may point at a turn that moves."""
+    program, _, text = args.partition(" ")
+    number = None
+    for line in made("trace", program).splitlines():
+        if line.startswith("turn "):
+            number = line.split()[1]
+        if number is not None and text in line:
+            return f"`turn {number}`"
+    raise ValueError(f"turn: no {text!r} in a turn of {program}'s trace")
 
 
 def scenario(where: str) -> str:
@@ -88,16 +146,19 @@ def scenario(where: str) -> str:
 
 EXERCISE_WORDS = {  # the exercise's sentences, in the page's language (`exercise ID zh`)
     "en": ("In `{file}`, delete this line:",
-           "In `{file}`, empty `{name}` (keep its docstring), predict, run, then write it "
-           "yourself until the stories pass again.",
-           "Predict which stories fail, then run them:",
-           "The stories that catch it ({count})"),
+           "In `{file}`, replace the body of `{name}`, all of it after the docstring, with "
+           "this line; predict, run, then write the body yourself from the docstring until "
+           "the stories pass again.",
+           "Predict which stories of these files fail, then run them:",
+           "The stories of these files that catch it ({count})"),
     "zh": ("在 `{file}` 里删掉这一行：",
-           "把 `{file}` 里的 `{name}` 清空（保留文档字符串），预测、运行，然后自己把它写出来，"
-           "直到这些故事重新通过。",
-           "先预测哪些故事会失败，再运行它们：",
-           "抓住它的故事（{count} 个）"),
+           "把 `{file}` 里 `{name}` 的函数体，也就是文档字符串之后的全部，换成下面这一行；"
+           "预测、运行，然后照着文档字符串自己把函数体写出来，直到这些故事重新通过。",
+           "先预测这些文件里哪些故事会失败，再运行它们：",
+           "这些文件里抓住它的故事（{count} 个）"),
 }
+# What replaces a function's body (`blank`): the line tests/test_docs_exercises.py puts there.
+STUB = 'raise NotImplementedError("write {name} yourself")'
 
 
 def exercise(args: str) -> str:
@@ -112,7 +173,8 @@ def exercise(args: str) -> str:
     if "delete" in one:
         task = delete.format(file=one["file"]) + f"\n\n```python\n{one['delete']}\n```"
     else:
-        task = blank.format(file=one["file"], name=one["blank"])
+        task = (blank.format(file=one["file"], name=one["blank"])
+                + f"\n\n```python\n{STUB.format(name=one['blank'])}\n```")
     command = ".venv/bin/python -m pytest -k miniloop " + " ".join(one["run"])
     answer = "\n".join(f"    - `{story}`" for story in one["caught_by"])
     return (f"{task}\n\n{predict}\n\n```sh\n{command}\n```\n\n"
@@ -120,14 +182,24 @@ def exercise(args: str) -> str:
 
 
 MAKERS: dict[str, Callable[[str], str]] = {
-    "scoreboard": scoreboard, "trace": trace, "scenario": scenario, "exercise": exercise}
+    "scoreboard": scoreboard, "sizes": sizes, "trace": trace, "turn": turn,
+    "scenario": scenario, "exercise": exercise}
 _made: dict[tuple[str, str], str] = {}  # one build makes each thing once, for both languages
+
+
+def made(name: str, args: str) -> str:
+    """What MAKERS[name] makes of `args`, made once a build."""
+    if (name, args) not in _made:
+        _made[name, args] = MAKERS[name](args)
+    return _made[name, args]
 
 
 # == miniloop's source, one page per module ====================================================
 
 SOURCE = os.path.join(ROOT, "miniloop")
-SOURCE_LINK = re.compile(r"\]\(src:([a-z_]+\.py)(?::([\w.]+))?(?:/([^)]+))?\)")
+# The text may hold parentheses, balanced (two deep at most): `(src:x.py:f/g(h(1)))`.
+SOURCE_LINK = re.compile(r"\]\(src:([a-z_]+\.py)(?::([\w.]+))?"
+                         r"(?:/((?:[^()]|\((?:[^()]|\([^()]*\))*\))+))?\)")
 
 
 def _modules() -> list[str]:
@@ -146,7 +218,8 @@ def source_page(module: str) -> str:
 
 def find_line(module: str, name: str | None, text: str | None) -> int:
     """The line of `def`/`class` NAME (dotted: Class.method) in miniloop/MODULE, or the first
-    line inside it, at or after the def, holding TEXT. Raises if there is none."""
+    line inside it, at or after the def, holding TEXT. TEXT may be a path, `A/B`: the first
+    line holding B below the first one holding A. Raises if there is none."""
     with open(os.path.join(SOURCE, module), encoding="utf-8") as source:
         code = source.read()
     start, end = 1, len(code.splitlines())
@@ -162,10 +235,14 @@ def find_line(module: str, name: str | None, text: str | None) -> int:
         start, end = scope.lineno, scope.end_lineno
     if text is None:
         return start
-    for number, line in enumerate(code.splitlines()[start - 1:end], start):
-        if text in line:
-            return number
-    raise ValueError(f"src link: no {text!r} in {name or module} (miniloop/{module})")
+    lines = code.splitlines()
+    found = start - 1
+    for part in text.split("/"):
+        found = next((number for number in range(found + 1, end + 1)
+                      if part in lines[number - 1]), 0)
+        if not found:
+            raise ValueError(f"src link: no {text!r} in {name or module} (miniloop/{module})")
+    return found
 
 
 def _resolve_links(markdown: str, page: Any) -> str:
@@ -181,7 +258,11 @@ def _resolve_links(markdown: str, page: Any) -> str:
             return f"]({page_link})"
         return f"]({page_link}#L{find_line(module, name, text)})"
 
-    return SOURCE_LINK.sub(replace, markdown)
+    resolved = SOURCE_LINK.sub(replace, markdown)
+    if "](src:" in resolved:  # left as is, it would be a link to nowhere that mkdocs accepts
+        line = next(line for line in resolved.splitlines() if "](src:" in line)
+        raise ValueError(f"src link not understood ({page.file.src_uri}): {line}")
+    return resolved
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
@@ -205,10 +286,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     def replace(match: re.Match[str]) -> str:
-        key = (match.group(1), match.group(2) or "")
-        if key not in _made:
-            _made[key] = MAKERS[key[0]](key[1])
-        return _made[key]
+        return made(match.group(1), match.group(2) or "")
 
     return _resolve_links(MARKER.sub(replace, markdown), page)
 
@@ -218,9 +296,13 @@ def on_startup(**kwargs: Any) -> None:
 
 
 def on_post_build(config: Any, **kwargs: Any) -> None:
-    """Copy mermaid.js into the site, so the pictures draw offline."""
+    """Copy mermaid.js into the site, so the pictures draw offline; without it they do not
+    draw at all, which a strict build does not let pass."""
     _made.clear()
-    if os.path.exists(MERMAID_JS):
-        target = os.path.join(config["site_dir"], "assets", "mermaid.min.js")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(MERMAID_JS, target)
+    if not os.path.exists(MERMAID_JS):
+        log.warning("no mermaid.js at %s: the pictures will not draw "
+                    "(npm install --prefix .docs-js mermaid@11)", MERMAID_JS)
+        return
+    target = os.path.join(config["site_dir"], "assets", "mermaid.min.js")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(MERMAID_JS, target)
